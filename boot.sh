@@ -1,0 +1,3 @@
+#! /bin/sh
+# Generates configure and Makefile.in.
+autoreconf --install --force
