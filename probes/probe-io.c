@@ -1,0 +1,359 @@
+/*
+ * Copyright (c) 2026 The dvel authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "probes/probe-io.h"
+
+#include <errno.h>
+
+#include "coverage.h"
+#include "dp-packet.h"
+#include "dpif-dvel/dpif-dvel.h"
+#include "flow.h"
+#include "hash.h"
+#include "latch.h"
+#include "mpsc-queue.h"
+#include "ofproto/ofproto-dpif.h"
+#include "ofproto/ofproto-provider.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/vlog.h"
+#include "ovs-atomic.h"
+#include "ovs-thread.h"
+#include "openvswitch/poll-loop.h"
+#include "seq.h"
+#include "util.h"
+#include "uuid.h"
+
+VLOG_DEFINE_THIS_MODULE(probe_io);
+
+COVERAGE_DEFINE(probe_io_rx);
+COVERAGE_DEFINE(probe_io_rx_overflow);
+COVERAGE_DEFINE(probe_io_tx);
+COVERAGE_DEFINE(probe_io_tx_error);
+
+/* Frames waiting in the receive queue beyond this are dropped, so that a
+ * flood of forged probes costs a bounded amount of memory. */
+#define PROBE_IO_RX_MAX 65536
+
+/* Longest frame kept; probe PDUs are far shorter. */
+#define PROBE_IO_FRAME_MAX 1518
+
+struct probe_rx {
+    struct mpsc_queue_node node;
+    struct uuid ofproto_uuid;
+    odp_port_t in_port;
+    uint64_t rx_ns;
+    size_t len;
+    uint8_t frame[];
+};
+
+struct probe_tx {
+    struct ovs_list node;
+    struct ofproto *ofproto;    /* Holds a reference. */
+    ofp_port_t port;
+    size_t len;
+    uint8_t frame[];
+};
+
+/* Per (bridge, port) counters kept by the probe thread.  Frames received
+ * are known by datapath port, frames sent by OpenFlow port. */
+struct probe_port_stats {
+    struct hmap_node node;
+    struct uuid ofproto_uuid;
+    bool is_odp;
+    uint32_t port;
+    uint64_t n_rx;
+    uint64_t n_tx;
+    uint64_t last_rx_ns;
+};
+
+static struct mpsc_queue rx_queue;
+static atomic_uint32_t rx_queued = ATOMIC_VAR_INIT(0);
+static struct seq *probe_seq;
+
+static struct ovs_mutex tx_mutex = OVS_MUTEX_INITIALIZER;
+static struct ovs_list tx_queue OVS_GUARDED_BY(tx_mutex)
+    = OVS_LIST_INITIALIZER(&tx_queue);
+
+static struct ovs_mutex stats_mutex = OVS_MUTEX_INITIALIZER;
+static struct hmap port_stats OVS_GUARDED_BY(stats_mutex)
+    = HMAP_INITIALIZER(&port_stats);
+static uint64_t n_tx_errors OVS_GUARDED_BY(stats_mutex);
+
+static pthread_t probe_thread;
+static struct latch exit_latch;
+static bool started;
+
+static struct probe_port_stats *
+port_stats_get(const struct uuid *ofproto_uuid, bool is_odp, uint32_t port)
+    OVS_REQUIRES(stats_mutex)
+{
+    uint32_t hash = hash_int(port, uuid_hash(ofproto_uuid)) + is_odp;
+    struct probe_port_stats *ps;
+
+    HMAP_FOR_EACH_WITH_HASH (ps, node, hash, &port_stats) {
+        if (ps->port == port && ps->is_odp == is_odp
+            && uuid_equals(&ps->ofproto_uuid, ofproto_uuid)) {
+            return ps;
+        }
+    }
+    ps = xzalloc(sizeof *ps);
+    ps->ofproto_uuid = *ofproto_uuid;
+    ps->is_odp = is_odp;
+    ps->port = port;
+    hmap_insert(&port_stats, &ps->node, hash);
+    return ps;
+}
+
+/* Datapath thread: copies the frame into the receive queue. */
+static void
+probe_io_rx(const struct dp_packet *packet, const struct uuid *ofproto_uuid,
+            odp_port_t in_port, uint64_t rx_ns, void *aux OVS_UNUSED)
+{
+    size_t len = MIN(dp_packet_size(packet), PROBE_IO_FRAME_MAX);
+    uint32_t queued;
+    struct probe_rx *rx;
+
+    atomic_add_relaxed(&rx_queued, 1, &queued);
+    if (queued >= PROBE_IO_RX_MAX) {
+        atomic_sub_relaxed(&rx_queued, 1, &queued);
+        COVERAGE_INC(probe_io_rx_overflow);
+        return;
+    }
+
+    rx = xmalloc(sizeof *rx + len);
+    rx->ofproto_uuid = *ofproto_uuid;
+    rx->in_port = in_port;
+    rx->rx_ns = rx_ns;
+    rx->len = len;
+    memcpy(rx->frame, dp_packet_data(packet), len);
+    mpsc_queue_insert(&rx_queue, &rx->node);
+    COVERAGE_INC(probe_io_rx);
+    seq_change(probe_seq);
+}
+
+/* Probe thread: takes every frame out of the receive queue. */
+static void
+drain_rx(void)
+{
+    struct mpsc_queue_node *node;
+
+    mpsc_queue_acquire(&rx_queue);
+    MPSC_QUEUE_FOR_EACH_POP (node, &rx_queue) {
+        struct probe_rx *rx = CONTAINER_OF(node, struct probe_rx, node);
+        struct probe_port_stats *ps;
+        uint32_t queued;
+
+        ovs_mutex_lock(&stats_mutex);
+        ps = port_stats_get(&rx->ofproto_uuid, true,
+                            odp_to_u32(rx->in_port));
+        ps->n_rx++;
+        ps->last_rx_ns = rx->rx_ns;
+        ovs_mutex_unlock(&stats_mutex);
+
+        atomic_sub_relaxed(&rx_queued, 1, &queued);
+        free(rx);
+    }
+    mpsc_queue_release(&rx_queue);
+}
+
+static void
+send_one(struct probe_tx *tx)
+{
+    struct ofproto_dpif *ofproto = CONTAINER_OF(tx->ofproto,
+                                                struct ofproto_dpif, up);
+    uint64_t ofpacts_stub[64 / 8];
+    struct ofpbuf ofpacts;
+    struct dp_packet packet;
+    struct flow flow;
+    int error;
+
+    ofpbuf_use_stub(&ofpacts, ofpacts_stub, sizeof ofpacts_stub);
+    ofpact_put_OUTPUT(&ofpacts)->port = tx->port;
+
+    dp_packet_init(&packet, tx->len);
+    dp_packet_put(&packet, tx->frame, tx->len);
+    flow_extract(&packet, &flow);
+    flow.in_port.ofp_port = OFPP_NONE;
+
+    error = ofproto_dpif_execute_actions(
+        ofproto, ofproto_dpif_get_tables_version(ofproto), &flow, NULL,
+        ofpacts.data, ofpacts.size, &packet);
+
+    ovs_mutex_lock(&stats_mutex);
+    if (error) {
+        COVERAGE_INC(probe_io_tx_error);
+        n_tx_errors++;
+    } else {
+        COVERAGE_INC(probe_io_tx);
+        port_stats_get(&ofproto->uuid, false, ofp_to_u16(tx->port))->n_tx++;
+    }
+    ovs_mutex_unlock(&stats_mutex);
+
+    if (error) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+        VLOG_WARN_RL(&rl, "%s: sending on port %"PRIu16" failed: %s",
+                     tx->ofproto->name, ofp_to_u16(tx->port),
+                     ovs_strerror(error));
+    }
+    dp_packet_uninit(&packet);
+    ofpbuf_uninit(&ofpacts);
+}
+
+static void
+drain_tx(void)
+{
+    struct ovs_list batch;
+    struct probe_tx *tx;
+
+    ovs_mutex_lock(&tx_mutex);
+    ovs_list_move(&batch, &tx_queue);
+    ovs_list_init(&tx_queue);
+    ovs_mutex_unlock(&tx_mutex);
+
+    LIST_FOR_EACH_POP (tx, node, &batch) {
+        send_one(tx);
+        ofproto_unref(tx->ofproto);
+        free(tx);
+    }
+}
+
+static void *
+probe_thread_main(void *arg OVS_UNUSED)
+{
+    while (!latch_is_set(&exit_latch)) {
+        uint64_t seqno = seq_read(probe_seq);
+
+        drain_rx();
+        drain_tx();
+        /* Publishes this thread's coverage counters, as PMD threads do. */
+        coverage_try_clear();
+
+        seq_wait(probe_seq, seqno);
+        latch_wait(&exit_latch);
+        poll_timer_wait(1000);
+        poll_block();
+    }
+    drain_tx();
+    return NULL;
+}
+
+/* Queues 'frame' for transmission on 'port' of 'ofproto' by the probe
+ * thread.  Returns 0 or a positive errno value. */
+int
+probe_io_send(struct ofproto *ofproto, ofp_port_t port, const void *frame,
+              size_t len)
+{
+    struct probe_tx *tx;
+
+    if (!started || len > PROBE_IO_FRAME_MAX || len < ETH_HEADER_LEN) {
+        return EINVAL;
+    }
+    if (!ofproto_try_ref(ofproto)) {
+        return ENODEV;
+    }
+    tx = xmalloc(sizeof *tx + len);
+    tx->ofproto = ofproto;
+    tx->port = port;
+    tx->len = len;
+    memcpy(tx->frame, frame, len);
+
+    ovs_mutex_lock(&tx_mutex);
+    ovs_list_push_back(&tx_queue, &tx->node);
+    ovs_mutex_unlock(&tx_mutex);
+    seq_change(probe_seq);
+    return 0;
+}
+
+/* Appends the probe thread's counters to 's'. */
+void
+probe_io_format(struct ds *s)
+{
+    struct dpif_dvel_stats dp;
+    struct probe_port_stats *ps;
+    uint32_t queued;
+
+    dpif_dvel_get_stats(&dp);
+    atomic_read_relaxed(&rx_queued, &queued);
+    ds_put_format(s, "datapath: intercepted %"PRIu64", passed to ofproto "
+                  "%"PRIu64", no consumer %"PRIu64"\n",
+                  dp.intercepted, dp.passed, dp.no_consumer);
+
+    ovs_mutex_lock(&stats_mutex);
+    ds_put_format(s, "probe thread: rx queued %"PRIu32", tx errors "
+                  "%"PRIu64"\n", queued, n_tx_errors);
+    HMAP_FOR_EACH (ps, node, &port_stats) {
+        const struct ofproto_dpif *ofproto
+            = ofproto_dpif_lookup_by_uuid(&ps->ofproto_uuid);
+
+        ds_put_format(s, "  %s %s %"PRIu32": rx %"PRIu64" tx %"PRIu64"\n",
+                      ofproto ? ofproto->up.name : "(deleted bridge)",
+                      ps->is_odp ? "dp port" : "port", ps->port,
+                      ps->n_rx, ps->n_tx);
+    }
+    ovs_mutex_unlock(&stats_mutex);
+}
+
+/* Starts the probe thread.  Main thread only, never from a constructor. */
+void
+probe_io_init(void)
+{
+    if (started) {
+        return;
+    }
+    mpsc_queue_init(&rx_queue);
+    probe_seq = seq_create();
+    latch_init(&exit_latch);
+    probe_thread = ovs_thread_create("dvel_probe", probe_thread_main, NULL);
+    dpif_dvel_set_rx_cb(probe_io_rx, NULL);
+    started = true;
+}
+
+void
+probe_io_exit(void)
+{
+    struct mpsc_queue_node *node;
+    struct probe_port_stats *ps;
+
+    if (!started) {
+        return;
+    }
+    dpif_dvel_set_rx_cb(NULL, NULL);
+    latch_set(&exit_latch);
+    xpthread_join(probe_thread, NULL);
+    started = false;
+
+    /* Datapath threads may still have been inside probe_io_rx() when the
+     * callback was cleared; the queue is freed only at process exit, so the
+     * nodes left in it are released here and the queue itself is kept. */
+    mpsc_queue_acquire(&rx_queue);
+    MPSC_QUEUE_FOR_EACH_POP (node, &rx_queue) {
+        free(CONTAINER_OF(node, struct probe_rx, node));
+    }
+    mpsc_queue_release(&rx_queue);
+
+    ovs_mutex_lock(&stats_mutex);
+    HMAP_FOR_EACH_POP (ps, node, &port_stats) {
+        free(ps);
+    }
+    ovs_mutex_unlock(&stats_mutex);
+    latch_destroy(&exit_latch);
+}

@@ -1,0 +1,45 @@
+/*
+ * Copyright (c) 2026 The dvel authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef PROBES_PROBE_IO_H
+#define PROBES_PROBE_IO_H 1
+
+/* The probe thread and its two queues.
+ *
+ * Receive: the dvel datapath hands every intercepted frame to
+ * probe_io_rx(), in the thread that received it; the frame is copied into
+ * a lock-free multi-producer queue and the probe thread drains it.
+ *
+ * Transmit: probe_io_send() queues a frame for a port of a bridge; the
+ * probe thread, never the main thread, sends it through ofproto-dpif's
+ * action execution, the way OVS's monitor thread sends BFD and CFM. */
+
+#include <stddef.h>
+#include <stdint.h>
+#include "openvswitch/types.h"
+
+struct ofproto;
+struct ds;
+
+void probe_io_init(void);
+void probe_io_exit(void);
+
+int probe_io_send(struct ofproto *, ofp_port_t, const void *frame,
+                  size_t len);
+
+void probe_io_format(struct ds *);
+
+#endif /* probes/probe-io.h */
