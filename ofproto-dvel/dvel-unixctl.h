@@ -1,0 +1,23 @@
+/*
+ * Copyright (c) 2026 The dvel authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef OFPROTO_DVEL_DVEL_UNIXCTL_H
+#define OFPROTO_DVEL_DVEL_UNIXCTL_H 1
+
+/* The "ovs-appctl dvel/..." commands (see ovs-vswitchd-dvel(8)). */
+void dvel_unixctl_register(void);
+
+#endif /* ofproto-dvel/dvel-unixctl.h */

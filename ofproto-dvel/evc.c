@@ -1,0 +1,1172 @@
+/*
+ * Copyright (c) 2026 The dvel authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "ofproto-dvel/evc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "coverage.h"
+#include "dpif-dvel/dpif-dvel.h"
+#include "hash.h"
+#include "netdev.h"
+#include "ofproto/ofproto-provider.h"
+#include "ofproto-dvel/dvel-idl.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/vlog.h"
+#include "smap.h"
+#include "sset.h"
+#include "timeval.h"
+#include "util.h"
+#include "uuid.h"
+
+VLOG_DEFINE_THIS_MODULE(evc);
+
+COVERAGE_DEFINE(dvel_lane_switch);
+COVERAGE_DEFINE(dvel_evc_conflict);
+
+/* EtherType of ITU-T Y.1731 / IEEE 802.1ag OAM frames. */
+#define ETH_TYPE_CFM 0x8902
+
+static struct hmap all_evcs = HMAP_INITIALIZER(&all_evcs);
+
+/* Order in which dvel first saw each EVC: older EVCs win clashes. */
+static unsigned long long int evc_seq;
+
+static const char *policy_names[] = {
+    [EVC_POLICY_PREFERENCE] = "preference",
+    [EVC_POLICY_LOWEST_DELAY] = "lowest-delay",
+    [EVC_POLICY_LOWEST_LOSS] = "lowest-loss",
+    [EVC_POLICY_MAX_THROUGHPUT] = "max-throughput",
+    [EVC_POLICY_MANUAL] = "manual",
+};
+
+const char *
+evc_policy_to_string(enum evc_policy policy)
+{
+    return policy_names[policy];
+}
+
+static enum evc_policy
+policy_from_string(const char *s)
+{
+    for (size_t i = 0; s && i < ARRAY_SIZE(policy_names); i++) {
+        if (!strcmp(s, policy_names[i])) {
+            return i;
+        }
+    }
+    return EVC_POLICY_PREFERENCE;
+}
+
+/* Sets '*dst' to a copy of 'src' (which may be NULL) and returns true if
+ * that changed its value. */
+static bool
+set_string(char **dst, const char *src)
+{
+    if (nullable_string_is_equal(*dst, src)) {
+        return false;
+    }
+    free(*dst);
+    *dst = nullable_xstrdup(src);
+    return true;
+}
+
+static void
+set_problem(char **problem, char *msg)
+{
+    free(*problem);
+    *problem = msg;
+}
+
+/* ------------------------------------------------------------------------
+ * Building the model from the database. */
+
+static struct dvel_lane *
+lane_find(const struct dvel_evc *evc, const struct uuid *uuid)
+{
+    struct dvel_lane *lane;
+
+    HMAP_FOR_EACH_WITH_HASH (lane, node, uuid_hash(uuid), &evc->lanes) {
+        if (uuid_equals(&lane->uuid, uuid)) {
+            return lane;
+        }
+    }
+    return NULL;
+}
+
+static void
+lane_destroy(struct dvel_lane *lane)
+{
+    if (lane) {
+        free(lane->name);
+        free(lane->port);
+        free(lane->problem);
+        free(lane->next_problem);
+        free(lane);
+    }
+}
+
+static void
+evc_destroy(struct dvel_evc *evc)
+{
+    struct dvel_lane *lane;
+
+    dvel_flows_remove(ofproto_lookup(evc->bridge), &evc->flows);
+    dvel_flow_set_destroy(&evc->flows);
+    HMAP_FOR_EACH_POP (lane, node, &evc->lanes) {
+        lane_destroy(lane);
+    }
+    hmap_destroy(&evc->lanes);
+    free(evc->order);
+    free(evc->name);
+    free(evc->bridge);
+    free(evc->uni_port);
+    free(evc->last_reason);
+    free(evc->problem);
+    free(evc->next_problem);
+    free(evc);
+}
+
+static int
+compare_lanes(const void *a_, const void *b_)
+{
+    const struct dvel_lane *const *a = a_;
+    const struct dvel_lane *const *b = b_;
+
+    if ((*a)->preference != (*b)->preference) {
+        return (*a)->preference < (*b)->preference ? -1 : 1;
+    }
+    return strcmp((*a)->name, (*b)->name);
+}
+
+static void
+lane_configure(struct dvel_lane *lane, const struct dvelrec_lane *row)
+{
+    set_string(&lane->name, row->name);
+    set_string(&lane->port, row->port);
+    lane->vlan = row->n_vlan ? row->vlan[0] : 0;
+    lane->has_key = row->n_tunnel_key > 0;
+    lane->key = lane->has_key ? row->tunnel_key[0] : 0;
+    lane->preference = row->preference;
+
+    const char *tpid = smap_get_def(&row->options, "tpid", "0x8100");
+    lane->tpid = (!strcmp(tpid, "0x88a8") || !strcmp(tpid, "0x88A8")
+                  ? ETH_TYPE_VLAN_8021AD : ETH_TYPE_VLAN_8021Q);
+    lane->bad_tpid = lane->tpid == ETH_TYPE_VLAN_8021Q
+                     && strcmp(tpid, "0x8100");
+}
+
+static void
+evc_configure(struct dvel_evc *evc, const struct dvelrec_evc *row)
+{
+    struct dvel_lane *lane;
+    size_t i;
+
+    if (evc->bridge && strcmp(evc->bridge, row->bridge)) {
+        /* Flows installed in the old bridge must go before the EVC moves. */
+        dvel_flows_remove(ofproto_lookup(evc->bridge), &evc->flows);
+    }
+    set_string(&evc->bridge, row->bridge);
+    set_string(&evc->name, row->name);
+    set_string(&evc->uni_port, row->uni_port);
+    evc->c_vlan = row->n_c_vlan ? row->c_vlan[0] : 0;
+    evc->rewrite = !strcmp(smap_get_def(&row->options, "vlan-mode", "push"),
+                           "rewrite");
+    evc->policy = policy_from_string(row->policy);
+    if (row->pinned_lane) {
+        evc->pinned = row->pinned_lane->header_.uuid;
+    } else {
+        uuid_zero(&evc->pinned);
+    }
+
+    /* Lanes: keep the objects of lanes that stay, so that the active lane
+     * survives unrelated changes. */
+    struct hmap old = HMAP_INITIALIZER(&old);
+    hmap_swap(&old, &evc->lanes);
+    free(evc->order);
+    evc->order = xmalloc(MAX(row->n_lanes, 1) * sizeof *evc->order);
+    evc->n_lanes = 0;
+    for (i = 0; i < row->n_lanes; i++) {
+        const struct dvelrec_lane *lrow = row->lanes[i];
+        const struct uuid *uuid = &lrow->header_.uuid;
+
+        lane = NULL;
+        HMAP_FOR_EACH_WITH_HASH (lane, node, uuid_hash(uuid), &old) {
+            if (uuid_equals(&lane->uuid, uuid)) {
+                break;
+            }
+        }
+        if (lane) {
+            hmap_remove(&old, &lane->node);
+        } else {
+            lane = xzalloc(sizeof *lane);
+            lane->uuid = *uuid;
+            lane->evc = evc;
+            lane->ofp_port = OFPP_NONE;
+        }
+        lane_configure(lane, lrow);
+        hmap_insert(&evc->lanes, &lane->node, uuid_hash(uuid));
+        evc->order[evc->n_lanes++] = lane;
+    }
+    HMAP_FOR_EACH_POP (lane, node, &old) {
+        if (evc->active == lane) {
+            evc->active = NULL;
+            set_string(&evc->last_reason, "active lane deleted");
+        }
+        lane_destroy(lane);
+    }
+    hmap_destroy(&old);
+    qsort(evc->order, evc->n_lanes, sizeof *evc->order, compare_lanes);
+    evc->flows_dirty = true;
+}
+
+/* Brings the model in line with the dvel database in 'idl'. */
+void
+evc_reconfigure(struct ovsdb_idl *idl)
+{
+    const struct dvelrec_evc *row;
+    struct dvel_evc *evc;
+    struct hmap old = HMAP_INITIALIZER(&old);
+
+    hmap_swap(&old, &all_evcs);
+    DVELREC_EVC_FOR_EACH (row, idl) {
+        const struct uuid *uuid = &row->header_.uuid;
+
+        evc = NULL;
+        HMAP_FOR_EACH_WITH_HASH (evc, node, uuid_hash(uuid), &old) {
+            if (uuid_equals(&evc->uuid, uuid)) {
+                break;
+            }
+        }
+        if (evc) {
+            hmap_remove(&old, &evc->node);
+        } else {
+            evc = xzalloc(sizeof *evc);
+            evc->uuid = *uuid;
+            evc->seq = ++evc_seq;
+            hmap_init(&evc->lanes);
+            dvel_flow_set_init(&evc->flows);
+            evc->uni_ofp_port = OFPP_NONE;
+            VLOG_INFO("%s: new EVC", row->name);
+        }
+        evc_configure(evc, row);
+        hmap_insert(&all_evcs, &evc->node, uuid_hash(uuid));
+    }
+    HMAP_FOR_EACH_POP (evc, node, &old) {
+        VLOG_INFO("%s: EVC deleted", evc->name);
+        evc_destroy(evc);
+    }
+    hmap_destroy(&old);
+}
+
+/* ------------------------------------------------------------------------
+ * Resolving the model against the running bridges. */
+
+/* Something an EVC or lane takes for itself on a bridge port: the whole
+ * port, one VLAN on it, or one tunnel key on it. */
+struct claim {
+    struct hmap_node node;
+    const char *bridge;
+    const char *port;
+    const struct dvel_evc *evc;
+    const struct dvel_lane *lane;   /* NULL for the UNI. */
+    int vlan;                       /* 0: none. */
+    bool has_key;
+    uint32_t key;
+};
+
+static uint32_t
+claim_hash(const char *bridge, const char *port)
+{
+    return hash_string(port, hash_string(bridge, 0));
+}
+
+static char *
+claim_describe(const struct claim *c)
+{
+    return c->lane
+           ? xasprintf("lane %s of EVC %s", c->lane->name, c->evc->name)
+           : xasprintf("the UNI of EVC %s", c->evc->name);
+}
+
+/* Two claims on one port clash unless both name different VLANs or both
+ * name different tunnel keys. */
+static bool
+claims_clash(const struct claim *a, const struct claim *b)
+{
+    if (a->vlan && b->vlan) {
+        return a->vlan == b->vlan;
+    }
+    if (a->has_key && b->has_key) {
+        return a->key == b->key;
+    }
+    return true;
+}
+
+/* Adds 'c' to 'claims' unless it clashes with a claim already there;
+ * returns an error message describing the clash, or NULL. */
+static char *
+claim_add(struct hmap *claims, const struct claim *c)
+{
+    uint32_t hash = claim_hash(c->bridge, c->port);
+    struct claim *other;
+
+    HMAP_FOR_EACH_WITH_HASH (other, node, hash, claims) {
+        if (!strcmp(other->bridge, c->bridge)
+            && !strcmp(other->port, c->port) && claims_clash(other, c)) {
+            char *who = claim_describe(other);
+            struct ds msg = DS_EMPTY_INITIALIZER;
+
+            ds_put_format(&msg, "port %s", c->port);
+            if (c->vlan) {
+                ds_put_format(&msg, " VLAN %d", c->vlan);
+            } else if (c->has_key) {
+                ds_put_format(&msg, " tunnel key %"PRIu32, c->key);
+            }
+            ds_put_format(&msg, " already used by %s", who);
+            free(who);
+            COVERAGE_INC(dvel_evc_conflict);
+            return ds_steal_cstr(&msg);
+        }
+    }
+    other = xmemdup(c, sizeof *c);
+    hmap_insert(claims, &other->node, hash);
+    return NULL;
+}
+
+/* Returns the name of another bridge that has a port named 'port', or
+ * NULL. */
+static const char *
+port_elsewhere(const char *port, const char *bridge)
+{
+    static char name[64];
+    struct sset types, names;
+    const char *type, *br;
+    bool found = false;
+
+    sset_init(&types);
+    ofproto_enumerate_types(&types);
+    SSET_FOR_EACH (type, &types) {
+        sset_init(&names);
+        ofproto_enumerate_names(type, &names);
+        SSET_FOR_EACH (br, &names) {
+            struct ofproto *ofproto = ofproto_lookup(br);
+
+            if (!found && strcmp(br, bridge) && ofproto
+                && shash_find(&ofproto->port_by_name, port)) {
+                ovs_strlcpy(name, br, sizeof name);
+                found = true;
+            }
+        }
+        sset_destroy(&names);
+    }
+    sset_destroy(&types);
+    return found ? name : NULL;
+}
+
+static char *
+port_missing(const char *what, const char *port, const char *bridge)
+{
+    const char *other = port_elsewhere(port, bridge);
+
+    return other
+           ? xasprintf("%s port %s is on bridge %s, not on bridge %s",
+                       what, port, other, bridge)
+           : xasprintf("%s port %s not found on bridge %s", what, port,
+                       bridge);
+}
+
+static bool
+port_is_up(const struct ofproto *ofproto, ofp_port_t ofp_port, char **why)
+{
+    const struct ofport *ofport = ofproto_get_port(ofproto, ofp_port);
+
+    if (!ofport) {
+        *why = xstrdup("port not in the bridge");
+        return false;
+    }
+    if (ofport->pp.config & OFPUTIL_PC_PORT_DOWN) {
+        *why = xasprintf("port %s is administratively down",
+                         netdev_get_name(ofport->netdev));
+        return false;
+    }
+    if (ofport->pp.state & OFPUTIL_PS_LINK_DOWN) {
+        *why = xasprintf("port %s link down",
+                         netdev_get_name(ofport->netdev));
+        return false;
+    }
+    return true;
+}
+
+static ofp_port_t
+port_lookup(const struct ofproto *ofproto, const char *name)
+{
+    const struct ofport *ofport = shash_find_data(&ofproto->port_by_name,
+                                                  name);
+    return ofport ? ofport->ofp_port : OFPP_NONE;
+}
+
+/* Checks a lane's own configuration; returns an error message or NULL. */
+static char *
+lane_check_config(const struct dvel_evc *evc, const struct dvel_lane *lane)
+{
+    if (!lane->name[0]) {
+        return xstrdup("lane has an empty name");
+    }
+    if (lane->bad_tpid) {
+        return xstrdup("options:tpid must be 0x8100 or 0x88a8");
+    }
+    if (lane->vlan && lane->has_key) {
+        return xstrdup("vlan and tunnel_key cannot both be set");
+    }
+    for (size_t i = 0; i < evc->n_lanes; i++) {
+        const struct dvel_lane *other = evc->order[i];
+        if (other != lane && !strcmp(other->name, lane->name)) {
+            return xasprintf("another lane of EVC %s is named %s",
+                             evc->name, lane->name);
+        }
+    }
+    return NULL;
+}
+
+/* Checks what can be checked of an EVC on its own (not against other EVCs)
+ * and returns an error message or NULL.  Sets '*ofprotop' to the EVC's
+ * bridge and 'evc->uni_ofp_port' when there is no error. */
+static char *
+evc_check(struct dvel_evc *evc, struct ofproto **ofprotop)
+{
+    struct ofproto *ofproto = ofproto_lookup(evc->bridge);
+
+    *ofprotop = NULL;
+    evc->uni_ofp_port = OFPP_NONE;
+    if (!evc->name[0]) {
+        return xstrdup("EVC has an empty name");
+    }
+    if (!ofproto) {
+        return xasprintf("bridge %s not found", evc->bridge);
+    }
+    if (strcmp(ofproto->type, DPIF_DVEL_TYPE)) {
+        return xasprintf("bridge %s has datapath_type %s; EVCs need "
+                         "datapath_type=%s", evc->bridge, ofproto->type,
+                         DPIF_DVEL_TYPE);
+    }
+    evc->uni_ofp_port = port_lookup(ofproto, evc->uni_port);
+    if (evc->uni_ofp_port == OFPP_NONE) {
+        return port_missing("UNI", evc->uni_port, evc->bridge);
+    }
+    *ofprotop = ofproto;
+    return NULL;
+}
+
+/* A request for a claim.  Requests are granted in order of precedence, so
+ * that what a working EVC holds is never taken from it by a newcomer, even
+ * one whose name sorts first: what was held at the previous run comes
+ * first, then older EVCs, then names. */
+struct claim_req {
+    struct claim claim;
+    struct dvel_evc *evc;
+    struct dvel_lane *lane;     /* NULL for the UNI. */
+    bool held;                  /* Granted at the previous run. */
+};
+
+static int
+compare_reqs(const void *a_, const void *b_)
+{
+    const struct claim_req *a = a_;
+    const struct claim_req *b = b_;
+    int cmp;
+
+    if (a->held != b->held) {
+        return a->held ? -1 : 1;
+    }
+    if (a->evc->seq != b->evc->seq) {
+        return a->evc->seq < b->evc->seq ? -1 : 1;
+    }
+    cmp = strcmp(a->evc->name, b->evc->name);
+    if (cmp || !a->lane || !b->lane) {
+        return cmp;
+    }
+    return strcmp(a->lane->name, b->lane->name);
+}
+
+struct claim_reqs {
+    struct claim_req *reqs;
+    size_t n, allocated;
+};
+
+static void
+claim_reqs_add(struct claim_reqs *r, const struct claim_req *req)
+{
+    if (r->n >= r->allocated) {
+        r->reqs = x2nrealloc(r->reqs, &r->allocated, sizeof *r->reqs);
+    }
+    r->reqs[r->n++] = *req;
+}
+
+/* Grants the UNI requests in 'r', recording refusals as the EVCs'
+ * 'next_problem'. */
+static void
+grant_unis(struct claim_reqs *r, struct hmap *claims)
+{
+    qsort(r->reqs, r->n, sizeof *r->reqs, compare_reqs);
+    for (size_t i = 0; i < r->n; i++) {
+        struct claim_req *req = &r->reqs[i];
+        char *problem = claim_add(claims, &req->claim);
+
+        if (problem) {
+            req->evc->uni_ofp_port = OFPP_NONE;
+            set_problem(&req->evc->next_problem, problem);
+        }
+    }
+}
+
+/* Grants the lane requests in 'r': first the Lane row itself (a row listed
+ * by two EVCs belongs to one), then its port, VLAN or key. */
+static void
+grant_lanes(struct claim_reqs *r, struct hmap *claims)
+{
+    struct hmap owners = HMAP_INITIALIZER(&owners);
+    struct claim *c;
+
+    qsort(r->reqs, r->n, sizeof *r->reqs, compare_reqs);
+    for (size_t i = 0; i < r->n; i++) {
+        struct claim_req *req = &r->reqs[i];
+        struct dvel_lane *lane = req->lane;
+        uint32_t hash = uuid_hash(&lane->uuid);
+        struct claim *owner = NULL;
+
+        HMAP_FOR_EACH_WITH_HASH (c, node, hash, &owners) {
+            if (uuid_equals(&c->lane->uuid, &lane->uuid)) {
+                owner = c;
+                break;
+            }
+        }
+        if (owner) {
+            set_problem(&lane->next_problem,
+                        xasprintf("lane row is already in EVC %s",
+                                  owner->evc->name));
+            continue;
+        }
+        owner = xmemdup(&req->claim, sizeof req->claim);
+        hmap_insert(&owners, &owner->node, hash);
+        set_problem(&lane->next_problem, claim_add(claims, &req->claim));
+    }
+    HMAP_FOR_EACH_POP (c, node, &owners) {
+        free(c);
+    }
+    hmap_destroy(&owners);
+}
+
+/* Sets each lane of 'evc' from its 'next_problem', logging changes. */
+static void
+evc_finish_lanes(struct dvel_evc *evc, const struct ofproto *ofproto)
+{
+    for (size_t i = 0; i < evc->n_lanes; i++) {
+        struct dvel_lane *lane = evc->order[i];
+        char *problem = lane->next_problem;
+
+        lane->next_problem = NULL;
+        lane->usable = lane->up = false;
+        if (!problem) {
+            lane->usable = true;
+            lane->up = port_is_up(ofproto, lane->ofp_port, &problem);
+        } else {
+            lane->ofp_port = OFPP_NONE;
+        }
+        if (!nullable_string_is_equal(problem, lane->problem)) {
+            if (problem) {
+                VLOG_WARN("%s: lane %s: %s", evc->name, lane->name, problem);
+            } else {
+                VLOG_INFO("%s: lane %s is up", evc->name, lane->name);
+            }
+            evc->flows_dirty = true;
+        }
+        set_problem(&lane->problem, problem);
+    }
+}
+
+static struct dvel_lane *
+lane_by_uuid_if_up(const struct dvel_evc *evc, const struct uuid *uuid)
+{
+    struct dvel_lane *lane = uuid_is_zero(uuid) ? NULL
+                                                : lane_find(evc, uuid);
+    return lane && lane->up ? lane : NULL;
+}
+
+/* Chooses the lane 'evc' should use and stores why in '*why'.
+ *
+ * A lane forced at run time with dvel/lane-set wins while it is up, then a
+ * lane pinned in the database.  Otherwise the policy decides; until lanes
+ * are measured, every policy orders lanes by preference (lower first, then
+ * by name), except "manual", which keeps the current lane while it is up. */
+static struct dvel_lane *
+evc_select(const struct dvel_evc *evc, const char **why)
+{
+    struct dvel_lane *lane;
+
+    if ((lane = lane_by_uuid_if_up(evc, &evc->forced))) {
+        *why = "forced by dvel/lane-set";
+        return lane;
+    }
+    if ((lane = lane_by_uuid_if_up(evc, &evc->pinned))) {
+        *why = "pinned_lane";
+        return lane;
+    }
+    if (evc->policy == EVC_POLICY_MANUAL && evc->active && evc->active->up) {
+        *why = "manual policy keeps the current lane";
+        return evc->active;
+    }
+    for (size_t i = 0; i < evc->n_lanes; i++) {
+        if (evc->order[i]->up) {
+            *why = "most preferred lane that is up";
+            return evc->order[i];
+        }
+    }
+    *why = "no lane is up";
+    return NULL;
+}
+
+static void
+evc_switch(struct dvel_evc *evc, struct dvel_lane *new, const char *why)
+{
+    struct dvel_lane *old = evc->active;
+    struct ds reason = DS_EMPTY_INITIALIZER;
+
+    if (old && !old->up && old->problem) {
+        ds_put_format(&reason, "%s down (%s); ", old->name, old->problem);
+    }
+    ds_put_format(&reason, "%s", why);
+
+    VLOG_INFO("%s: lane %s -> %s: %s", evc->name, old ? old->name : "none",
+              new ? new->name : "none", ds_cstr(&reason));
+    COVERAGE_INC(dvel_lane_switch);
+
+    evc->active = new;
+    evc->last_change = time_wall_msec();
+    if (old && new) {
+        evc->n_switches++;
+    }
+    free(evc->last_reason);
+    evc->last_reason = ds_steal_cstr(&reason);
+    evc->flows_dirty = true;
+}
+
+/* ------------------------------------------------------------------------
+ * The EVC's OpenFlow rules. */
+
+uint64_t
+evc_cookie(const struct dvel_evc *evc)
+{
+    return DVEL_COOKIE_PREFIX | evc->uuid.parts[0];
+}
+
+static void
+put_set_vid(struct ofpbuf *ofpacts, int vid)
+{
+    struct ofpact_vlan_vid *v = ofpact_put_SET_VLAN_VID(ofpacts);
+    v->vlan_vid = vid;
+    v->push_vlan_if_needed = false;
+    v->flow_has_vlan = true;
+}
+
+/* Appends to 'ofpacts' the actions that carry a UNI frame onto 'lane'. */
+static void
+put_lane_encap(const struct dvel_evc *evc, const struct dvel_lane *lane,
+               struct ofpbuf *ofpacts)
+{
+    if (lane->vlan) {
+        if (evc->rewrite && evc->c_vlan) {
+            put_set_vid(ofpacts, lane->vlan);
+        } else {
+            ofpact_put_PUSH_VLAN(ofpacts)->ethertype = htons(lane->tpid);
+            put_set_vid(ofpacts, lane->vlan);
+        }
+    } else if (lane->has_key) {
+        ovs_be64 key = htonll(lane->key);
+        ofpact_put_set_field(ofpacts, mf_from_id(MFF_TUN_ID), &key, NULL);
+    }
+    ofpact_put_OUTPUT(ofpacts)->port = lane->ofp_port;
+}
+
+/* Sets 'match' to the frames of 'evc' that arrive on 'lane'. */
+static void
+lane_match(const struct dvel_lane *lane, struct match *match)
+{
+    match_init_catchall(match);
+    match_set_in_port(match, lane->ofp_port);
+    if (lane->vlan) {
+        match_set_dl_vlan(match, htons(lane->vlan), 0);
+    } else if (lane->has_key) {
+        match_set_tun_id(match, htonll(lane->key));
+    }
+}
+
+static void
+evc_build_flows(const struct dvel_evc *evc, struct dvel_flow_set *set)
+{
+    uint64_t cookie = evc_cookie(evc);
+    struct ofpbuf ofpacts;
+    struct match match;
+
+    ofpbuf_init(&ofpacts, 64);
+
+    /* UNI to the active lane, or to nowhere: with no lane up, the UNI's
+     * frames must not fall through to the bridge's other rules. */
+    match_init_catchall(&match);
+    match_set_in_port(&match, evc->uni_ofp_port);
+    if (evc->c_vlan) {
+        match_set_dl_vlan(&match, htons(evc->c_vlan), 0);
+    }
+    if (evc->active) {
+        put_lane_encap(evc, evc->active, &ofpacts);
+    }
+    dvel_flow_set_add(set, &match,
+                      evc->c_vlan ? DVEL_PRIO_TAGGED : DVEL_PRIO_PORT,
+                      cookie, &ofpacts);
+
+    /* Every usable lane back to the UNI, so that frames in flight on a lane
+     * arrive after a switch and the far end may choose its own lane. */
+    for (size_t i = 0; i < evc->n_lanes; i++) {
+        const struct dvel_lane *lane = evc->order[i];
+
+        if (!lane->usable) {
+            continue;
+        }
+        lane_match(lane, &match);
+        ofpbuf_clear(&ofpacts);
+        if (lane->vlan) {
+            if (evc->rewrite && evc->c_vlan) {
+                put_set_vid(&ofpacts, evc->c_vlan);
+            } else {
+                ofpact_put_STRIP_VLAN(&ofpacts);
+            }
+        }
+        ofpact_put_OUTPUT(&ofpacts)->port = evc->uni_ofp_port;
+        dvel_flow_set_add(set, &match,
+                          lane->vlan || lane->has_key ? DVEL_PRIO_TAGGED
+                                                      : DVEL_PRIO_PORT,
+                          cookie, &ofpacts);
+
+        /* Hidden: Y.1731 frames on the lane go to the probe engine. */
+        match_set_dl_type(&match, htons(ETH_TYPE_CFM));
+        ofpbuf_clear(&ofpacts);
+        struct ofpact_controller *oc = ofpact_put_CONTROLLER(&ofpacts);
+        oc->max_len = UINT16_MAX;
+        oc->reason = OFPR_ACTION;
+        oc->meter_id = NX_CTLR_NO_METER;
+        oc->provider_meter_id = UINT32_MAX;
+        ofpact_finish_CONTROLLER(&ofpacts, &oc);
+        dvel_flow_set_add(set, &match, DVEL_PRIO_PROBE,
+                          DPIF_DVEL_PROBE_COOKIE, &ofpacts);
+    }
+    ofpbuf_uninit(&ofpacts);
+}
+
+static void
+evc_sync_flows(struct dvel_evc *evc, struct ofproto *ofproto)
+{
+    if (!ofproto || evc->uni_ofp_port == OFPP_NONE) {
+        /* Not carried: remove whatever was installed, from the bridge the
+         * flows went into if it still exists. */
+        if (dvel_flow_set_count(&evc->flows)) {
+            dvel_flows_remove(ofproto_lookup(evc->bridge), &evc->flows);
+        }
+        evc->flows_dirty = false;
+        return;
+    }
+
+    if (evc->flows_dirty
+        || !uuid_equals(&evc->flows.ofproto_uuid,
+                        dvel_ofproto_uuid(ofproto))) {
+        struct dvel_flow_set desired;
+
+        dvel_flow_set_init(&desired);
+        evc_build_flows(evc, &desired);
+        dvel_flows_sync(ofproto, &evc->flows, &desired);
+        dvel_flow_set_destroy(&desired);
+        evc->flows_dirty = false;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * The main-loop step. */
+
+/* Per-bridge record of the flow table version dvel last checked, so that
+ * rules deleted behind dvel's back are noticed at the next iteration. */
+struct bridge_version {
+    struct hmap_node node;
+    struct uuid ofproto_uuid;
+    ovs_version_t version;
+};
+static struct hmap bridge_versions = HMAP_INITIALIZER(&bridge_versions);
+
+static struct bridge_version *
+bridge_version_get(const struct ofproto *ofproto)
+{
+    struct bridge_version *bv;
+
+    HMAP_FOR_EACH_WITH_HASH (bv, node, uuid_hash(dvel_ofproto_uuid(ofproto)),
+                             &bridge_versions) {
+        if (uuid_equals(&bv->ofproto_uuid, dvel_ofproto_uuid(ofproto))) {
+            return bv;
+        }
+    }
+    bv = xzalloc(sizeof *bv);
+    bv->ofproto_uuid = *dvel_ofproto_uuid(ofproto);
+    hmap_insert(&bridge_versions, &bv->node,
+                uuid_hash(dvel_ofproto_uuid(ofproto)));
+    return bv;
+}
+
+/* Resolves every EVC against the running bridges, chooses lanes and keeps
+ * the flows installed.  Returns true if anything an operator sees in the
+ * status columns may have changed. */
+bool
+evc_run(void)
+{
+    struct claim_reqs unis = { .reqs = NULL }, lanes = { .reqs = NULL };
+    struct hmap claims = HMAP_INITIALIZER(&claims);
+    struct claim *c;
+    bool changed = false;
+    size_t n;
+
+    struct dvel_evc **evcs = evc_sorted(&n);
+    struct ofproto **ofprotos = xcalloc(MAX(n, 1), sizeof *ofprotos);
+
+    /* Each EVC on its own, then the UNIs against each other. */
+    for (size_t i = 0; i < n; i++) {
+        struct dvel_evc *evc = evcs[i];
+
+        evc->next_problem = evc_check(evc, &ofprotos[i]);
+        if (!evc->next_problem) {
+            struct claim_req req = {
+                .claim = { .bridge = evc->bridge, .port = evc->uni_port,
+                           .evc = evc, .vlan = evc->c_vlan },
+                .evc = evc,
+                .held = evc->established,
+            };
+            claim_reqs_add(&unis, &req);
+        }
+    }
+    grant_unis(&unis, &claims);
+
+    /* Then the lanes of the EVCs that stand, against each other. */
+    for (size_t i = 0; i < n; i++) {
+        struct dvel_evc *evc = evcs[i];
+        char *problem = evc->next_problem;
+
+        evc->next_problem = NULL;
+        if (!nullable_string_is_equal(problem, evc->problem)) {
+            if (problem) {
+                VLOG_WARN("%s: %s", evc->name, problem);
+            } else if (evc->problem) {
+                VLOG_INFO("%s: configuration is now valid", evc->name);
+            }
+            changed = true;
+            evc->flows_dirty = true;
+        }
+        set_problem(&evc->problem, problem);
+        evc->established = !problem;
+        if (problem) {
+            ofprotos[i] = NULL;
+        }
+
+        for (size_t j = 0; j < evc->n_lanes; j++) {
+            struct dvel_lane *lane = evc->order[j];
+            char *lp;
+
+            if (problem) {
+                lp = xstrdup(problem);
+            } else if (!(lp = lane_check_config(evc, lane))) {
+                lane->ofp_port = port_lookup(ofprotos[i], lane->port);
+                if (lane->ofp_port == OFPP_NONE) {
+                    lp = port_missing("lane", lane->port, evc->bridge);
+                }
+            }
+            set_problem(&lane->next_problem, lp);
+            if (!lp) {
+                struct claim_req req = {
+                    .claim = { .bridge = evc->bridge, .port = lane->port,
+                               .evc = evc, .lane = lane, .vlan = lane->vlan,
+                               .has_key = lane->has_key, .key = lane->key },
+                    .evc = evc,
+                    .lane = lane,
+                    .held = lane->usable,
+                };
+                claim_reqs_add(&lanes, &req);
+            }
+        }
+    }
+    grant_lanes(&lanes, &claims);
+
+    /* Choose lanes and keep the flows installed. */
+    for (size_t i = 0; i < n; i++) {
+        struct dvel_evc *evc = evcs[i];
+        struct ofproto *ofproto = ofprotos[i];
+        struct dvel_lane *new;
+        const char *why;
+
+        evc_finish_lanes(evc, ofproto);
+        if (ofproto) {
+            new = evc_select(evc, &why);
+        } else {
+            new = NULL;
+            why = "EVC configuration error";
+        }
+        if (new != evc->active) {
+            evc_switch(evc, new, why);
+            changed = true;
+        }
+
+        /* Repair before syncing: the sync trusts the installed set. */
+        if (ofproto) {
+            struct bridge_version *bv = bridge_version_get(ofproto);
+            if (bv->version != ofproto->tables_version) {
+                size_t n_fixed = dvel_flows_repair(ofproto, &evc->flows);
+                if (n_fixed) {
+                    VLOG_INFO("%s: restored %"PRIuSIZE" deleted or modified "
+                              "flow(s)", evc->name, n_fixed);
+                }
+            }
+        }
+        changed |= evc->flows_dirty;
+        evc_sync_flows(evc, ofproto);
+    }
+
+    /* Remember each bridge's flow table version after dvel's own changes,
+     * so that only someone else's changes trigger a repair next time. */
+    for (size_t i = 0; i < n; i++) {
+        if (ofprotos[i]) {
+            bridge_version_get(ofprotos[i])->version
+                = ofprotos[i]->tables_version;
+        }
+    }
+
+    free(unis.reqs);
+    free(lanes.reqs);
+    free(ofprotos);
+    free(evcs);
+    HMAP_FOR_EACH_POP (c, node, &claims) {
+        free(c);
+    }
+    hmap_destroy(&claims);
+    return changed;
+}
+
+/* ------------------------------------------------------------------------
+ * Queries and run-time control. */
+
+const struct hmap *
+evc_all(void)
+{
+    return &all_evcs;
+}
+
+static int
+compare_evcs_by_name(const void *a_, const void *b_)
+{
+    const struct dvel_evc *const *a = a_;
+    const struct dvel_evc *const *b = b_;
+
+    return strcmp((*a)->name, (*b)->name);
+}
+
+/* Returns a newly allocated array of every EVC, sorted by name. */
+struct dvel_evc **
+evc_sorted(size_t *n)
+{
+    struct dvel_evc **evcs = xmalloc(MAX(hmap_count(&all_evcs), 1)
+                                     * sizeof *evcs);
+    struct dvel_evc *evc;
+
+    *n = 0;
+    HMAP_FOR_EACH (evc, node, &all_evcs) {
+        evcs[(*n)++] = evc;
+    }
+    qsort(evcs, *n, sizeof *evcs, compare_evcs_by_name);
+    return evcs;
+}
+
+struct dvel_evc *
+evc_find_by_name(const char *name)
+{
+    struct dvel_evc *evc;
+
+    HMAP_FOR_EACH (evc, node, &all_evcs) {
+        if (!strcmp(evc->name, name)) {
+            return evc;
+        }
+    }
+    return NULL;
+}
+
+struct dvel_lane *
+evc_find_lane(const struct dvel_evc *evc, const char *name)
+{
+    for (size_t i = 0; i < evc->n_lanes; i++) {
+        if (!strcmp(evc->order[i]->name, name)) {
+            return evc->order[i];
+        }
+    }
+    return NULL;
+}
+
+/* Forces 'evc' onto 'lane' while it is up, or hands the choice back to the
+ * pin and the policy if 'lane' is NULL.  Takes effect at the next
+ * evc_run(). */
+void
+evc_force_lane(struct dvel_evc *evc, const struct dvel_lane *lane)
+{
+    if (lane) {
+        evc->forced = lane->uuid;
+    } else {
+        uuid_zero(&evc->forced);
+    }
+}
+
+static const char *
+evc_state(const struct dvel_evc *evc)
+{
+    return evc->problem ? "error" : evc->active ? "up" : "down";
+}
+
+static const char *
+lane_state(const struct dvel_lane *lane)
+{
+    return lane->up ? "up" : lane->usable ? "down" : "error";
+}
+
+void
+evc_get_status(const struct dvel_evc *evc, struct smap *status)
+{
+    smap_add(status, "state", evc_state(evc));
+    if (evc->active) {
+        smap_add(status, "active_lane", evc->active->name);
+    }
+    if (evc->problem) {
+        smap_add(status, "error", evc->problem);
+    }
+    if (evc->last_reason) {
+        smap_add(status, "reason", evc->last_reason);
+    }
+    if (evc->last_change) {
+        smap_add_format(status, "last_change", "%lld", evc->last_change);
+    }
+    smap_add_format(status, "switches", "%u", evc->n_switches);
+    struct dvel_lane *forced = uuid_is_zero(&evc->forced)
+                               ? NULL : lane_find(evc, &evc->forced);
+    if (forced) {
+        smap_add(status, "forced_lane", forced->name);
+    }
+    smap_add_format(status, "cookie", "%#"PRIx64, evc_cookie(evc));
+}
+
+void
+evc_lane_get_status(const struct dvel_lane *lane, struct smap *status)
+{
+    smap_add(status, "state", lane_state(lane));
+    if (lane->problem) {
+        smap_add(status, lane->usable ? "reason" : "error", lane->problem);
+    }
+    if (lane->ofp_port != OFPP_NONE) {
+        smap_add_format(status, "ofport", "%"PRIu16,
+                        ofp_to_u16(lane->ofp_port));
+    }
+    smap_add(status, "active",
+             lane->evc->active == lane ? "true" : "false");
+}
+
+static void
+format_smap(const struct smap *smap, struct ds *s)
+{
+    const struct smap_node **nodes = smap_sort(smap);
+
+    for (size_t i = 0; i < smap_count(smap); i++) {
+        ds_put_format(s, " %s=%s", nodes[i]->key, nodes[i]->value);
+    }
+    free(nodes);
+}
+
+/* Formats 'evc' for dvel/evc-show. */
+void
+evc_format(const struct dvel_evc *evc, struct ds *s)
+{
+    struct smap status = SMAP_INITIALIZER(&status);
+
+    ds_put_format(s, "evc %s: bridge %s uni %s", evc->name, evc->bridge,
+                  evc->uni_port);
+    if (evc->c_vlan) {
+        ds_put_format(s, " c-vlan %d", evc->c_vlan);
+    }
+    ds_put_format(s, " policy %s\n ", evc_policy_to_string(evc->policy));
+    evc_get_status(evc, &status);
+    format_smap(&status, s);
+    ds_put_char(s, '\n');
+    smap_destroy(&status);
+
+    ds_put_format(s, "  flows: %"PRIuSIZE"\n",
+                  dvel_flow_set_count(&evc->flows));
+    dvel_flow_set_format(&evc->flows, s);
+}
+
+/* Formats the lanes of 'evc' for dvel/lane-show. */
+void
+evc_format_lanes(const struct dvel_evc *evc, struct ds *s)
+{
+    ds_put_format(s, "evc %s:\n", evc->name);
+    for (size_t i = 0; i < evc->n_lanes; i++) {
+        const struct dvel_lane *lane = evc->order[i];
+        struct smap status = SMAP_INITIALIZER(&status);
+
+        ds_put_format(s, "  %s lane %s: port %s",
+                      evc->active == lane ? "*" : " ", lane->name,
+                      lane->port);
+        if (lane->vlan) {
+            ds_put_format(s, " vlan %d", lane->vlan);
+        }
+        if (lane->has_key) {
+            ds_put_format(s, " key %"PRIu32, lane->key);
+        }
+        ds_put_format(s, " preference %d\n     ", lane->preference);
+        evc_lane_get_status(lane, &status);
+        format_smap(&status, s);
+        ds_put_char(s, '\n');
+        smap_destroy(&status);
+    }
+}
+
+void
+evc_init(void)
+{
+}
+
+void
+evc_destroy_all(void)
+{
+    struct bridge_version *bv;
+    struct dvel_evc *evc;
+
+    HMAP_FOR_EACH_POP (evc, node, &all_evcs) {
+        evc_destroy(evc);
+    }
+    HMAP_FOR_EACH_POP (bv, node, &bridge_versions) {
+        free(bv);
+    }
+}

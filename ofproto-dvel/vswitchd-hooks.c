@@ -1,0 +1,83 @@
+/*
+ * Copyright (c) 2026 The dvel authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* How dvel runs inside an unmodified ovs-vswitchd.
+ *
+ * ovs-vswitchd-dvel is linked from OVS's own vswitchd objects with
+ * "-Wl,--wrap=SYMBOL" for the functions below: the linker sends
+ * ovs-vswitchd.c's calls to __wrap_SYMBOL, which calls the original as
+ * __real_SYMBOL and runs dvel's step beside it.  This gives dvel a place in
+ * the main loop right after bridge_run() (so bridges, ports and link states
+ * are current when dvel looks at them), its own poll-loop wait, and an
+ * orderly exit, without a line of OVS changed.  A netdev class with only
+ * run/wait callbacks would also be called every iteration, but at a point
+ * in the loop dvel does not choose and with no initialisation hook. */
+
+#include <config.h>
+
+#include <stdio.h>
+
+#include "dpif-dvel/dpif-dvel.h"
+#include "ofproto-dvel/dvel.h"
+#include "util.h"
+
+void __real_bridge_init(const char *remote);
+void __wrap_bridge_init(const char *remote);
+void __real_bridge_run(void);
+void __wrap_bridge_run(void);
+void __real_bridge_wait(void);
+void __wrap_bridge_wait(void);
+void __real_bridge_exit(bool delete_datapath);
+void __wrap_bridge_exit(bool delete_datapath);
+void __real_ovs_print_version(uint8_t min_ofp, uint8_t max_ofp);
+void __wrap_ovs_print_version(uint8_t min_ofp, uint8_t max_ofp);
+
+void
+__wrap_bridge_init(const char *remote)
+{
+    /* The datapath type must exist before the first bridge is opened. */
+    dpif_dvel_init();
+    __real_bridge_init(remote);
+    dvel_init(remote);
+}
+
+void
+__wrap_bridge_run(void)
+{
+    __real_bridge_run();
+    dvel_run();
+}
+
+void
+__wrap_bridge_wait(void)
+{
+    __real_bridge_wait();
+    dvel_wait();
+}
+
+void
+__wrap_bridge_exit(bool delete_datapath)
+{
+    dvel_exit();
+    __real_bridge_exit(delete_datapath);
+}
+
+void
+__wrap_ovs_print_version(uint8_t min_ofp, uint8_t max_ofp)
+{
+    __real_ovs_print_version(min_ofp, max_ofp);
+    printf("dvel %s\n", DVEL_VERSION);
+}
