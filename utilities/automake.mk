@@ -1,0 +1,15 @@
+# dvel-ctl: the dvel database's command-line tool, on OVS's db-ctl-base.
+bin_PROGRAMS += utilities/dvel-ctl
+utilities_dvel_ctl_SOURCES = utilities/dvel-ctl.c
+utilities_dvel_ctl_LDADD = ofproto-dvel/libdvelidl.la $(OVS_LIBOPENVSWITCH)
+utilities_dvel_ctl_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
+
+man_MANS += utilities/dvel-ctl.8
+EXTRA_DIST += utilities/dvel-ctl.8.in
+CLEANFILES += utilities/dvel-ctl.8
+
+bashcompdir = $(sysconfdir)/bash_completion.d
+dist_bashcomp_DATA = utilities/dvel-ctl.bash
+
+EXTRA_DIST += utilities/dvel-setup.sh
+EXTRA_DIST += utilities/dvel-demo.sh
