@@ -99,13 +99,32 @@ set_problem(char **problem, char *msg)
  * Building the model from the database. */
 
 static struct dvel_lane *
-lane_find(const struct dvel_evc *evc, const struct uuid *uuid)
+lane_find_in(const struct hmap *lanes, const struct uuid *uuid)
 {
     struct dvel_lane *lane;
 
-    HMAP_FOR_EACH_WITH_HASH (lane, node, uuid_hash(uuid), &evc->lanes) {
+    HMAP_FOR_EACH_WITH_HASH (lane, node, uuid_hash(uuid), lanes) {
         if (uuid_equals(&lane->uuid, uuid)) {
             return lane;
+        }
+    }
+    return NULL;
+}
+
+static struct dvel_lane *
+lane_find(const struct dvel_evc *evc, const struct uuid *uuid)
+{
+    return lane_find_in(&evc->lanes, uuid);
+}
+
+static struct dvel_evc *
+evc_find_in(const struct hmap *evcs, const struct uuid *uuid)
+{
+    struct dvel_evc *evc;
+
+    HMAP_FOR_EACH_WITH_HASH (evc, node, uuid_hash(uuid), evcs) {
+        if (uuid_equals(&evc->uuid, uuid)) {
+            return evc;
         }
     }
     return NULL;
@@ -207,12 +226,7 @@ evc_configure(struct dvel_evc *evc, const struct dvelrec_evc *row)
         const struct dvelrec_lane *lrow = row->lanes[i];
         const struct uuid *uuid = &lrow->header_.uuid;
 
-        lane = NULL;
-        HMAP_FOR_EACH_WITH_HASH (lane, node, uuid_hash(uuid), &old) {
-            if (uuid_equals(&lane->uuid, uuid)) {
-                break;
-            }
-        }
+        lane = lane_find_in(&old, uuid);
         if (lane) {
             hmap_remove(&old, &lane->node);
         } else {
@@ -249,12 +263,7 @@ evc_reconfigure(struct ovsdb_idl *idl)
     DVELREC_EVC_FOR_EACH (row, idl) {
         const struct uuid *uuid = &row->header_.uuid;
 
-        evc = NULL;
-        HMAP_FOR_EACH_WITH_HASH (evc, node, uuid_hash(uuid), &old) {
-            if (uuid_equals(&evc->uuid, uuid)) {
-                break;
-            }
-        }
+        evc = evc_find_in(&old, uuid);
         if (evc) {
             hmap_remove(&old, &evc->node);
         } else {
