@@ -91,6 +91,8 @@ dvel_init(const char *remote)
     ovs_idl = ovsdb_idl_create(remote, &ovsrec_idl_class, false, true);
     ovsdb_idl_add_table(ovs_idl, &ovsrec_table_open_vswitch);
     ovsdb_idl_add_column(ovs_idl, &ovsrec_open_vswitch_col_external_ids);
+    ovsdb_idl_add_table(ovs_idl, &ovsrec_table_bridge);
+    ovsdb_idl_add_column(ovs_idl, &ovsrec_bridge_col_name);
 
     dvel_connect(remote);
     evc_init();
@@ -115,6 +117,25 @@ dvel_follow_remote(void)
         remote = smap_get(&cfg->external_ids, "dvel-remote");
     }
     dvel_connect(remote && remote[0] ? remote : ovs_remote);
+}
+
+/* Returns true if a bridge named 'name' is in the Open_vSwitch database,
+ * or if that database has not been read yet (so that nothing is called
+ * missing at start-up before it is known). */
+bool
+dvel_bridge_configured(const char *name)
+{
+    const struct ovsrec_bridge *br;
+
+    if (!ovsdb_idl_has_ever_connected(ovs_idl)) {
+        return true;
+    }
+    OVSREC_BRIDGE_FOR_EACH (br, ovs_idl) {
+        if (!strcmp(br->name, name)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void

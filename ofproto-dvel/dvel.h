@@ -30,4 +30,6 @@ void dvel_exit(void);
 /* Re-evaluates every EVC now (after a run-time command). */
 void dvel_refresh(void);
 
+bool dvel_bridge_configured(const char *name);
+
 #endif /* ofproto-dvel/dvel.h */

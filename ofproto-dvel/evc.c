@@ -27,6 +27,7 @@
 #include "netdev.h"
 #include "ofproto/ofproto-provider.h"
 #include "ofproto-dvel/dvel-idl.h"
+#include "ofproto-dvel/dvel.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofpbuf.h"
@@ -465,10 +466,17 @@ evc_check(struct dvel_evc *evc, struct ofproto **ofprotop)
 
     *ofprotop = NULL;
     evc->uni_ofp_port = OFPP_NONE;
+    evc->pending = false;
     if (!evc->name[0]) {
         return xstrdup("EVC has an empty name");
     }
     if (!ofproto) {
+        if (dvel_bridge_configured(evc->bridge)) {
+            /* In the Open_vSwitch database but not created yet, as at
+             * start-up: not an error, and it will be along shortly. */
+            evc->pending = true;
+            return xasprintf("bridge %s is not running yet", evc->bridge);
+        }
         return xasprintf("bridge %s not found", evc->bridge);
     }
     if (strcmp(ofproto->type, DPIF_DVEL_TYPE)) {
@@ -600,7 +608,9 @@ evc_finish_lanes(struct dvel_evc *evc, const struct ofproto *ofproto)
             lane->ofp_port = OFPP_NONE;
         }
         if (!nullable_string_is_equal(problem, lane->problem)) {
-            if (problem) {
+            if (problem && evc->problem) {
+                /* The EVC's own problem, already logged. */
+            } else if (problem) {
                 VLOG_WARN("%s: lane %s: %s", evc->name, lane->name, problem);
             } else {
                 VLOG_INFO("%s: lane %s is up", evc->name, lane->name);
@@ -883,7 +893,9 @@ evc_run(void)
 
         evc->next_problem = NULL;
         if (!nullable_string_is_equal(problem, evc->problem)) {
-            if (problem) {
+            if (problem && evc->pending) {
+                VLOG_INFO("%s: %s", evc->name, problem);
+            } else if (problem) {
                 VLOG_WARN("%s: %s", evc->name, problem);
             } else if (evc->problem) {
                 VLOG_INFO("%s: configuration is now valid", evc->name);
@@ -1053,7 +1065,9 @@ evc_force_lane(struct dvel_evc *evc, const struct dvel_lane *lane)
 static const char *
 evc_state(const struct dvel_evc *evc)
 {
-    return evc->problem ? "error" : evc->active ? "up" : "down";
+    return (evc->problem && !evc->pending ? "error"
+            : evc->active ? "up"
+            : "down");
 }
 
 static const char *
@@ -1070,9 +1084,9 @@ evc_get_status(const struct dvel_evc *evc, struct smap *status)
         smap_add(status, "active_lane", evc->active->name);
     }
     if (evc->problem) {
-        smap_add(status, "error", evc->problem);
+        smap_add(status, evc->pending ? "reason" : "error", evc->problem);
     }
-    if (evc->last_reason) {
+    if (evc->last_reason && !(evc->problem && evc->pending)) {
         smap_add(status, "reason", evc->last_reason);
     }
     if (evc->last_change) {

@@ -98,6 +98,8 @@ struct dvel_evc {
     /* Resolved by evc_run(). */
     ofp_port_t uni_ofp_port;
     char *problem;              /* Configuration error, or NULL. */
+    bool pending;               /* 'problem' is only that the bridge is
+                                 * configured but not created yet. */
     char *next_problem;         /* Scratch for evc_run(). */
 
     struct dvel_flow_set flows; /* Installed OpenFlow rules. */

@@ -9,6 +9,7 @@ TESTSUITE_AT = \
 	tests/dvel-vswitchd.at \
 	tests/dvel-evc.at \
 	tests/dvel-hooks.at \
+	tests/dvel-system.at \
 	tests/dvel-ctl.at
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal

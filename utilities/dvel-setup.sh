@@ -120,6 +120,24 @@ build_dvel() {
     make -j"$jobs"
 }
 
+# DPDK ports (in the test suite, the demo, the lab) need hugepages: as
+# root, make sure hugetlbfs is mounted and 256 2-MiB pages (512 MiB) are
+# free, allocating only what is missing.
+ensure_hugepages() {
+    local want=256 free total
+    [ "$(id -u)" = 0 ] || return 0
+    if ! mount | grep -q 'type hugetlbfs'; then
+        mkdir -p /dev/hugepages
+        mount -t hugetlbfs none /dev/hugepages || { say "cannot mount hugetlbfs: DPDK tests will be skipped"; return 0; }
+    fi
+    free=$(sed -n 's/^HugePages_Free: *//p' /proc/meminfo)
+    total=$(cat /proc/sys/vm/nr_hugepages)
+    if [ "${free:-0}" -lt $want ]; then
+        echo $((total + want - free)) > /proc/sys/vm/nr_hugepages || true
+    fi
+    say "hugepages: $(sed -n 's/^HugePages_Free: *//p' /proc/meminfo) free"
+}
+
 [ "$deps" = yes ] && install_deps
 [ "${deps_only:-no}" = yes ] && exit 0
 build_ovs
@@ -128,6 +146,7 @@ say "built"
 
 case $then_run in
     check)
+        ensure_hugepages
         cd "$top"
         status=0
         make check TESTSUITEFLAGS="${TESTSUITEFLAGS:--j$jobs}" || status=$?
