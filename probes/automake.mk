@@ -1,4 +1,6 @@
 # The probe engine.
 PROBES_SOURCES = \
 	probes/probe-io.c \
-	probes/probe-io.h
+	probes/probe-io.h \
+	probes/y1731.c \
+	probes/y1731.h

@@ -10,12 +10,13 @@ TESTSUITE_AT = \
 	tests/dvel-evc.at \
 	tests/dvel-hooks.at \
 	tests/dvel-system.at \
+	tests/dvel-y1731.at \
 	tests/dvel-ctl.at
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 
 # Executables the tests run, dvel's first, then Open vSwitch's.
-AUTOTEST_PATH = $(abs_top_builddir)/utilities:$(abs_top_builddir)/ofproto-dvel:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/vswitchd:$(OVS_BUILDDIR)/tests
+AUTOTEST_PATH = $(abs_top_builddir)/tests:$(abs_top_builddir)/utilities:$(abs_top_builddir)/ofproto-dvel:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/vswitchd:$(OVS_BUILDDIR)/tests
 
 AUTOM4TE = autom4te
 AUTOTEST = $(AUTOM4TE) -l autotest -I $(OVS_SRCDIR)/tests -I $(OVS_SRCDIR) -I $(srcdir)
@@ -39,3 +40,21 @@ check-local: tests/atconfig tests/atlocal $(TESTSUITE) all
 
 clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
+
+# Unit tests of the probe code, run by the autotest suite.
+noinst_PROGRAMS += tests/test-y1731
+tests_test_y1731_SOURCES = tests/test-y1731.c probes/y1731.c probes/y1731.h
+
+# "make fuzz": the Y.1731 decoder under libFuzzer (clang), for
+# FUZZ_SECONDS seconds, from the reference frames as seeds.
+FUZZ_CC = clang
+FUZZ_SECONDS = 60
+tests/fuzz-y1731: tests/fuzz-y1731.c probes/y1731.c probes/y1731.h
+	$(AM_V_CCLD)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -I$(srcdir) \
+	    $(srcdir)/tests/fuzz-y1731.c $(srcdir)/probes/y1731.c -o $@
+CLEANFILES += tests/fuzz-y1731
+EXTRA_DIST += tests/fuzz-y1731.c tests/fuzz-run.sh
+fuzz: tests/fuzz-y1731 tests/test-y1731
+	$(SHELL) $(srcdir)/tests/fuzz-run.sh $(FUZZ_SECONDS)
+.PHONY: fuzz

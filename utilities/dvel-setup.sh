@@ -52,7 +52,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config python3
   openvswitch-source libssl-dev libcap-ng-dev libunbound-dev libnuma-dev
   libdpdk-dev libbpf-dev libxdp-dev libnl-3-dev libnl-route-3-dev
   python3-sortedcontainers iproute2 iputils-ping tshark python3-scapy procps
-  gnuplot-nox"
+  gnuplot-nox clang libclang-rt-14-dev git"
 
 install_deps() {
     missing=
