@@ -1,0 +1,250 @@
+/*
+ * Copyright (c) 2026 The dvel authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "probes/lane-stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Loss buckets: the short window in tenths, the long one in seconds. */
+#define SHORT_BUCKETS 10
+#define LONG_BUCKETS 60
+
+struct loss_bucket {
+    long long int id;           /* now_ms / bucket length; -1: empty. */
+    struct lane_loss loss;
+};
+
+struct loss_window {
+    long long int bucket_ms;
+    size_t n;
+    struct loss_bucket buckets[LONG_BUCKETS];
+};
+
+struct lane_stats {
+    /* Delays, in a ring in arrival order. */
+    int64_t *delays;
+    size_t window;              /* Capacity. */
+    size_t n;                   /* Samples in the ring. */
+    size_t head;                /* Next slot to write. */
+    uint64_t n_delays;
+
+    /* SLR counters of the previous SLR, if 'have_prev'. */
+    bool have_prev;
+    uint32_t prev_tx_fc_f, prev_tx_fc_b, prev_rx_fc_l;
+    uint64_t n_slrs, n_anomalies;
+
+    struct loss_window short_w, long_w;
+};
+
+static void
+loss_window_init(struct loss_window *w, long long int bucket_ms, size_t n)
+{
+    w->bucket_ms = bucket_ms;
+    w->n = n;
+    for (size_t i = 0; i < n; i++) {
+        w->buckets[i].id = -1;
+        memset(&w->buckets[i].loss, 0, sizeof w->buckets[i].loss);
+    }
+}
+
+static void
+loss_window_add(struct loss_window *w, long long int now_ms,
+                const struct lane_loss *loss)
+{
+    long long int id = now_ms / w->bucket_ms;
+    struct loss_bucket *b = &w->buckets[id % w->n];
+
+    if (b->id != id) {
+        b->id = id;
+        memset(&b->loss, 0, sizeof b->loss);
+    }
+    b->loss.sent += loss->sent;
+    b->loss.far_lost += loss->far_lost;
+    b->loss.returned += loss->returned;
+    b->loss.near_lost += loss->near_lost;
+}
+
+static void
+loss_window_sum(const struct loss_window *w, long long int now_ms,
+                struct lane_loss *sum)
+{
+    long long int id = now_ms / w->bucket_ms;
+
+    memset(sum, 0, sizeof *sum);
+    for (size_t i = 0; i < w->n; i++) {
+        const struct loss_bucket *b = &w->buckets[i];
+
+        if (b->id >= 0 && b->id > id - (long long int) w->n && b->id <= id) {
+            sum->sent += b->loss.sent;
+            sum->far_lost += b->loss.far_lost;
+            sum->returned += b->loss.returned;
+            sum->near_lost += b->loss.near_lost;
+        }
+    }
+}
+
+struct lane_stats *
+lane_stats_create(size_t window)
+{
+    struct lane_stats *s = xzalloc(sizeof *s);
+
+    s->window = MAX(window, 1);
+    s->delays = xmalloc(s->window * sizeof *s->delays);
+    lane_stats_clear(s);
+    return s;
+}
+
+void
+lane_stats_destroy(struct lane_stats *s)
+{
+    if (s) {
+        free(s->delays);
+        free(s);
+    }
+}
+
+void
+lane_stats_clear(struct lane_stats *s)
+{
+    s->n = s->head = 0;
+    s->n_delays = 0;
+    s->have_prev = false;
+    s->n_slrs = s->n_anomalies = 0;
+    loss_window_init(&s->short_w, LANE_STATS_SHORT_MS / SHORT_BUCKETS,
+                     SHORT_BUCKETS);
+    loss_window_init(&s->long_w, LANE_STATS_LONG_MS / LONG_BUCKETS,
+                     LONG_BUCKETS);
+}
+
+void
+lane_stats_add_delay(struct lane_stats *s, int64_t delay_ns)
+{
+    s->delays[s->head] = delay_ns;
+    s->head = (s->head + 1) % s->window;
+    if (s->n < s->window) {
+        s->n++;
+    }
+    s->n_delays++;
+}
+
+void
+lane_stats_add_slr(struct lane_stats *s, long long int now_ms,
+                   uint32_t tx_fc_f, uint32_t tx_fc_b, uint32_t rx_fc_l)
+{
+    if (s->have_prev) {
+        /* Unsigned arithmetic: right across a wrap of the counters. */
+        uint32_t d_tx_f = tx_fc_f - s->prev_tx_fc_f;
+        uint32_t d_tx_b = tx_fc_b - s->prev_tx_fc_b;
+        uint32_t d_rx_l = rx_fc_l - s->prev_rx_fc_l;
+
+        if (d_tx_b > d_tx_f || d_rx_l > d_tx_b || d_tx_f > INT32_MAX) {
+            /* More received than sent, or counters that went backwards or
+             * jumped: a restarted responder, a duplicate, a forgery.  No
+             * loss figure from this pair; start again from here. */
+            s->n_anomalies++;
+        } else if (d_tx_f) {
+            struct lane_loss loss = {
+                .sent = d_tx_f,
+                .far_lost = d_tx_f - d_tx_b,
+                .returned = d_tx_b,
+                .near_lost = d_tx_b - d_rx_l,
+            };
+            loss_window_add(&s->short_w, now_ms, &loss);
+            loss_window_add(&s->long_w, now_ms, &loss);
+        }
+    }
+    s->have_prev = true;
+    s->prev_tx_fc_f = tx_fc_f;
+    s->prev_tx_fc_b = tx_fc_b;
+    s->prev_rx_fc_l = rx_fc_l;
+    s->n_slrs++;
+}
+
+static int
+compare_int64(const void *a_, const void *b_)
+{
+    const int64_t *a = a_, *b = b_;
+
+    return *a < *b ? -1 : *a > *b;
+}
+
+/* The nearest-rank percentile 'p' (0...100) of the 'n' sorted values. */
+static int64_t
+percentile(const int64_t *sorted, size_t n, unsigned int p)
+{
+    size_t rank = (n * p + 99) / 100;     /* ceil(n * p / 100). */
+
+    return sorted[rank ? rank - 1 : 0];
+}
+
+void
+lane_stats_summarize(const struct lane_stats *s, long long int now_ms,
+                     struct lane_stats_summary *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    sum->n_delays = s->n_delays;
+    sum->n_window = s->n;
+    sum->n_slrs = s->n_slrs;
+    sum->n_anomalies = s->n_anomalies;
+    loss_window_sum(&s->short_w, now_ms, &sum->short_loss);
+    loss_window_sum(&s->long_w, now_ms, &sum->long_loss);
+    if (!s->n) {
+        return;
+    }
+
+    /* The oldest sample is at 'head' once the ring is full, else at 0. */
+    size_t first = s->n == s->window ? s->head : 0;
+    int64_t *sorted = xmalloc(s->n * sizeof *sorted);
+    int64_t total = 0, dv_total = 0, prev = 0;
+
+    for (size_t i = 0; i < s->n; i++) {
+        int64_t d = s->delays[(first + i) % s->window];
+
+        sorted[i] = d;
+        total += d;
+        if (i) {
+            dv_total += d > prev ? d - prev : prev - d;
+        }
+        prev = d;
+    }
+    sum->last = s->delays[(s->head + s->window - 1) % s->window];
+    sum->mean = total / (int64_t) s->n;
+    sum->variation = s->n > 1 ? dv_total / (int64_t) (s->n - 1) : 0;
+
+    qsort(sorted, s->n, sizeof *sorted, compare_int64);
+    sum->min = sorted[0];
+    sum->max = sorted[s->n - 1];
+    sum->p50 = percentile(sorted, s->n, 50);
+    sum->p99 = percentile(sorted, s->n, 99);
+    free(sorted);
+}
+
+double
+lane_loss_far_ratio(const struct lane_loss *loss)
+{
+    return loss->sent ? (double) loss->far_lost / loss->sent : -1.0;
+}
+
+double
+lane_loss_near_ratio(const struct lane_loss *loss)
+{
+    return loss->returned ? (double) loss->near_lost / loss->returned : -1.0;
+}
