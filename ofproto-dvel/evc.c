@@ -25,6 +25,7 @@
 #include "dpif-dvel/dpif-dvel.h"
 #include "hash.h"
 #include "netdev.h"
+#include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-provider.h"
 #include "ofproto-dvel/dvel-idl.h"
 #include "ofproto-dvel/dvel.h"
@@ -50,6 +51,12 @@ static struct hmap all_evcs = HMAP_INITIALIZER(&all_evcs);
 
 /* Order in which dvel first saw each EVC: older EVCs win clashes. */
 static unsigned long long int evc_seq;
+
+/* The names of the bridges EVCs use, and whether something that the EVCs'
+ * evaluation depends on changed since it last ran (see evc_run()). */
+static struct sset bridge_names = SSET_INITIALIZER(&bridge_names);
+static bool needs_eval = true;
+static uint32_t last_signature;
 
 static const char *policy_names[] = {
     [EVC_POLICY_PREFERENCE] = "preference",
@@ -284,6 +291,12 @@ evc_reconfigure(struct ovsdb_idl *idl)
         evc_destroy(evc);
     }
     hmap_destroy(&old);
+
+    sset_clear(&bridge_names);
+    HMAP_FOR_EACH (evc, node, &all_evcs) {
+        sset_add(&bridge_names, evc->bridge);
+    }
+    needs_eval = true;
 }
 
 /* ------------------------------------------------------------------------
@@ -292,7 +305,7 @@ evc_reconfigure(struct ovsdb_idl *idl)
 /* Something an EVC or lane takes for itself on a bridge port: the whole
  * port, one VLAN on it, or one tunnel key on it. */
 struct claim {
-    struct hmap_node node;
+    struct hmap_node node;          /* In 'exact' of "struct claims". */
     const char *bridge;
     const char *port;
     const struct dvel_evc *evc;
@@ -302,12 +315,6 @@ struct claim {
     uint32_t key;
 };
 
-static uint32_t
-claim_hash(const char *bridge, const char *port)
-{
-    return hash_string(port, hash_string(bridge, 0));
-}
-
 static char *
 claim_describe(const struct claim *c)
 {
@@ -316,48 +323,146 @@ claim_describe(const struct claim *c)
            : xasprintf("the UNI of EVC %s", c->evc->name);
 }
 
-/* Two claims on one port clash unless both name different VLANs or both
- * name different tunnel keys. */
-static bool
-claims_clash(const struct claim *a, const struct claim *b)
+/* What has been claimed on one port, so that a whole-port claim is checked
+ * against the port in one step however many VLANs or keys it carries. */
+struct port_claims {
+    struct hmap_node node;
+    const char *bridge;
+    const char *port;
+    const struct claim *whole;      /* A whole-port claim, or NULL. */
+    const struct claim *vlan;       /* Some VLAN claim, or NULL. */
+    const struct claim *key;        /* Some tunnel key claim, or NULL. */
+};
+
+/* Everything claimed during one evaluation: VLAN and key claims indexed
+ * exactly, so that many VLANs on one port cost nothing extra. */
+struct claims {
+    struct hmap exact;              /* "struct claim"s with a VLAN or key. */
+    struct hmap ports;              /* "struct port_claims"s. */
+    struct ovs_list all;            /* Every "struct claim_node". */
+};
+
+struct claim_node {
+    struct ovs_list list_node;
+    struct claim claim;
+};
+
+static void
+claims_init(struct claims *cl)
 {
-    if (a->vlan && b->vlan) {
-        return a->vlan == b->vlan;
-    }
-    if (a->has_key && b->has_key) {
-        return a->key == b->key;
-    }
-    return true;
+    hmap_init(&cl->exact);
+    hmap_init(&cl->ports);
+    ovs_list_init(&cl->all);
 }
 
-/* Adds 'c' to 'claims' unless it clashes with a claim already there;
- * returns an error message describing the clash, or NULL. */
-static char *
-claim_add(struct hmap *claims, const struct claim *c)
+static void
+claims_destroy(struct claims *cl)
 {
-    uint32_t hash = claim_hash(c->bridge, c->port);
-    struct claim *other;
+    struct port_claims *pc;
+    struct claim_node *cn;
 
-    HMAP_FOR_EACH_WITH_HASH (other, node, hash, claims) {
-        if (!strcmp(other->bridge, c->bridge)
-            && !strcmp(other->port, c->port) && claims_clash(other, c)) {
-            char *who = claim_describe(other);
-            struct ds msg = DS_EMPTY_INITIALIZER;
+    HMAP_FOR_EACH_POP (pc, node, &cl->ports) {
+        free(pc);
+    }
+    LIST_FOR_EACH_POP (cn, list_node, &cl->all) {
+        free(cn);
+    }
+    hmap_destroy(&cl->ports);
+    hmap_destroy(&cl->exact);
+}
 
-            ds_put_format(&msg, "port %s", c->port);
-            if (c->vlan) {
-                ds_put_format(&msg, " VLAN %d", c->vlan);
-            } else if (c->has_key) {
-                ds_put_format(&msg, " tunnel key %"PRIu32, c->key);
-            }
-            ds_put_format(&msg, " already used by %s", who);
-            free(who);
-            COVERAGE_INC(dvel_evc_conflict);
-            return ds_steal_cstr(&msg);
+static uint32_t
+claim_exact_hash(const struct claim *c)
+{
+    uint32_t h = hash_string(c->port, hash_string(c->bridge, 0));
+
+    return hash_2words(h, c->vlan ? c->vlan : c->key ^ 0x80000000);
+}
+
+static bool
+claims_same_exact(const struct claim *a, const struct claim *b)
+{
+    return (!strcmp(a->bridge, b->bridge) && !strcmp(a->port, b->port)
+            && a->vlan == b->vlan && a->has_key == b->has_key
+            && a->key == b->key);
+}
+
+static struct port_claims *
+port_claims_get(struct claims *cl, const char *bridge, const char *port)
+{
+    uint32_t hash = hash_string(port, hash_string(bridge, 0));
+    struct port_claims *pc;
+
+    HMAP_FOR_EACH_WITH_HASH (pc, node, hash, &cl->ports) {
+        if (!strcmp(pc->bridge, bridge) && !strcmp(pc->port, port)) {
+            return pc;
         }
     }
-    other = xmemdup(c, sizeof *c);
-    hmap_insert(claims, &other->node, hash);
+    pc = xzalloc(sizeof *pc);
+    pc->bridge = bridge;
+    pc->port = port;
+    hmap_insert(&cl->ports, &pc->node, hash);
+    return pc;
+}
+
+/* Adds 'c' to 'cl' unless it clashes with a claim already there; returns
+ * an error message describing the clash, or NULL.  Two claims on one port
+ * clash unless both name different VLANs or both different tunnel keys. */
+static char *
+claim_add(struct claims *cl, const struct claim *c)
+{
+    struct port_claims *pc = port_claims_get(cl, c->bridge, c->port);
+    const struct claim *other = NULL;
+
+    if (pc->whole) {
+        other = pc->whole;
+    } else if (!c->vlan && !c->has_key) {
+        other = pc->vlan ? pc->vlan : pc->key;
+    } else if (c->vlan && pc->key) {
+        other = pc->key;
+    } else if (c->has_key && pc->vlan) {
+        other = pc->vlan;
+    } else {
+        const struct claim *e;
+
+        HMAP_FOR_EACH_WITH_HASH (e, node, claim_exact_hash(c), &cl->exact) {
+            if (claims_same_exact(e, c)) {
+                other = e;
+                break;
+            }
+        }
+    }
+
+    if (other) {
+        char *who = claim_describe(other);
+        struct ds msg = DS_EMPTY_INITIALIZER;
+
+        ds_put_format(&msg, "port %s", c->port);
+        if (c->vlan) {
+            ds_put_format(&msg, " VLAN %d", c->vlan);
+        } else if (c->has_key) {
+            ds_put_format(&msg, " tunnel key %"PRIu32, c->key);
+        }
+        ds_put_format(&msg, " already used by %s", who);
+        free(who);
+        COVERAGE_INC(dvel_evc_conflict);
+        return ds_steal_cstr(&msg);
+    }
+
+    struct claim_node *cn = xmalloc(sizeof *cn);
+
+    cn->claim = *c;
+    ovs_list_push_back(&cl->all, &cn->list_node);
+    if (!c->vlan && !c->has_key) {
+        pc->whole = &cn->claim;
+    } else {
+        hmap_insert(&cl->exact, &cn->claim.node, claim_exact_hash(c));
+        if (c->vlan) {
+            pc->vlan = pc->vlan ? pc->vlan : &cn->claim;
+        } else {
+            pc->key = pc->key ? pc->key : &cn->claim;
+        }
+    }
     return NULL;
 }
 
@@ -540,7 +645,7 @@ claim_reqs_add(struct claim_reqs *r, const struct claim_req *req)
 /* Grants the UNI requests in 'r', recording refusals as the EVCs'
  * 'next_problem'. */
 static void
-grant_unis(struct claim_reqs *r, struct hmap *claims)
+grant_unis(struct claim_reqs *r, struct claims *claims)
 {
     qsort(r->reqs, r->n, sizeof *r->reqs, compare_reqs);
     for (size_t i = 0; i < r->n; i++) {
@@ -557,7 +662,7 @@ grant_unis(struct claim_reqs *r, struct hmap *claims)
 /* Grants the lane requests in 'r': first the Lane row itself (a row listed
  * by two EVCs belongs to one), then its port, VLAN or key. */
 static void
-grant_lanes(struct claim_reqs *r, struct hmap *claims)
+grant_lanes(struct claim_reqs *r, struct claims *claims)
 {
     struct hmap owners = HMAP_INITIALIZER(&owners);
     struct claim *c;
@@ -857,17 +962,18 @@ bridge_version_get(const struct ofproto *ofproto)
 /* Resolves every EVC against the running bridges, chooses lanes and keeps
  * the flows installed.  Returns true if anything an operator sees in the
  * status columns may have changed. */
-bool
-evc_run(void)
+static bool
+evc_evaluate(void)
 {
     struct claim_reqs unis = { .reqs = NULL }, lanes = { .reqs = NULL };
-    struct hmap claims = HMAP_INITIALIZER(&claims);
-    struct claim *c;
+    struct claims claims;
     bool changed = false;
     size_t n;
 
     struct dvel_evc **evcs = evc_sorted(&n);
     struct ofproto **ofprotos = xcalloc(MAX(n, 1), sizeof *ofprotos);
+
+    claims_init(&claims);
 
     /* Each EVC on its own, then the UNIs against each other. */
     for (size_t i = 0; i < n; i++) {
@@ -984,11 +1090,101 @@ evc_run(void)
     free(lanes.reqs);
     free(ofprotos);
     free(evcs);
-    HMAP_FOR_EACH_POP (c, node, &claims) {
-        free(c);
-    }
-    hmap_destroy(&claims);
+    claims_destroy(&claims);
     return changed;
+}
+
+/* What the evaluation of EVCs depends on outside the dvel database: for
+ * each bridge an EVC names, whether it exists (and which incarnation), and
+ * each of its ports' number, device, administrative and link state.
+ * Combined order-independently, because hmap order is not stable. */
+static uint32_t
+world_signature(void)
+{
+    uint32_t sig = 0;
+    const char *name;
+
+    SSET_FOR_EACH (name, &bridge_names) {
+        const struct ofproto *ofproto = ofproto_lookup(name);
+        uint32_t h = hash_string(name, 0);
+
+        if (ofproto) {
+            const struct ofport *ofport;
+
+            h = hash_bytes(dvel_ofproto_uuid(ofproto), sizeof(struct uuid),
+                           h);
+            h = hash_string(ofproto->type, h);
+            HMAP_FOR_EACH (ofport, hmap_node, &ofproto->ports) {
+                uint32_t ph = hash_pointer(ofport->netdev,
+                                           ofp_to_u16(ofport->ofp_port));
+                ph = hash_2words(ph, ofport->pp.config);
+                sig += hash_2words(ph, ofport->pp.state);
+            }
+        }
+        sig += h;
+    }
+    return sig;
+}
+
+/* Re-adds the flows of EVCs whose bridge's flow table changed since dvel
+ * last looked, without re-evaluating anything else. */
+static void
+evc_repair_only(void)
+{
+    struct bridge_version *bv;
+    bool stale = false;
+
+    HMAP_FOR_EACH (bv, node, &bridge_versions) {
+        const struct ofproto_dpif *ofproto
+            = ofproto_dpif_lookup_by_uuid(&bv->ofproto_uuid);
+        if (ofproto && ofproto->up.tables_version != bv->version) {
+            stale = true;
+        }
+    }
+    if (!stale) {
+        return;
+    }
+
+    struct dvel_evc *evc;
+    HMAP_FOR_EACH (evc, node, &all_evcs) {
+        struct ofproto *ofproto = ofproto_lookup(evc->bridge);
+
+        if (ofproto && dvel_flow_set_count(&evc->flows)
+            && bridge_version_get(ofproto)->version
+               != ofproto->tables_version) {
+            size_t n_fixed = dvel_flows_repair(ofproto, &evc->flows);
+            if (n_fixed) {
+                VLOG_INFO("%s: restored %"PRIuSIZE" deleted or modified "
+                          "flow(s)", evc->name, n_fixed);
+            }
+        }
+    }
+    HMAP_FOR_EACH (bv, node, &bridge_versions) {
+        const struct ofproto_dpif *ofproto
+            = ofproto_dpif_lookup_by_uuid(&bv->ofproto_uuid);
+        if (ofproto) {
+            bv->version = ofproto->up.tables_version;
+        }
+    }
+}
+
+/* The main-loop step: evaluates every EVC when the database, a run-time
+ * command or the bridges' ports changed since the last evaluation, and
+ * otherwise only repairs flows that someone deleted, so that an idle switch
+ * with many EVCs costs next to nothing.  Returns true if anything an
+ * operator sees in the status columns may have changed. */
+bool
+evc_run(void)
+{
+    uint32_t sig = world_signature();
+
+    if (!needs_eval && sig == last_signature) {
+        evc_repair_only();
+        return false;
+    }
+    needs_eval = false;
+    last_signature = sig;
+    return evc_evaluate();
 }
 
 /* ------------------------------------------------------------------------
@@ -1060,6 +1256,7 @@ evc_force_lane(struct dvel_evc *evc, const struct dvel_lane *lane)
     } else {
         uuid_zero(&evc->forced);
     }
+    needs_eval = true;
 }
 
 static const char *
@@ -1192,4 +1389,5 @@ evc_destroy_all(void)
     HMAP_FOR_EACH_POP (bv, node, &bridge_versions) {
         free(bv);
     }
+    sset_destroy(&bridge_names);
 }

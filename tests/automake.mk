@@ -2,7 +2,8 @@
 EXTRA_DIST += \
 	$(TESTSUITE_AT) \
 	$(TESTSUITE) \
-	tests/atlocal.in
+	tests/atlocal.in \
+	tests/lsan.supp
 TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/dvel-macros.at \
