@@ -30,6 +30,7 @@
 #include "odp-util.h"
 #include "openvswitch/vlog.h"
 #include "ovs-atomic.h"
+#include "ovs-rcu.h"
 #include "ovs-thread.h"
 #include "sset.h"
 #include "util.h"
@@ -37,6 +38,7 @@
 VLOG_DEFINE_THIS_MODULE(dpif_dvel);
 
 COVERAGE_DEFINE(dpif_dvel_intercept);
+COVERAGE_DEFINE(dpif_dvel_upcall_passed);
 
 /* The class is filled in at registration time from dpif_netdev_class. */
 static struct dpif_class dpif_dvel_class;
@@ -48,11 +50,15 @@ static struct dpif_class dpif_dvel_class;
 static upcall_callback *orig_upcall_cb;
 static void *orig_upcall_aux;
 
-static OVSRCU_TYPE(dpif_dvel_rx_cb *) rx_cb;
-static void *rx_cb_aux;
+/* The consumer of intercepted frames, published as one unit so that a
+ * datapath thread never pairs one consumer with another's 'aux'. */
+struct rx_consumer {
+    dpif_dvel_rx_cb *cb;
+    void *aux;
+};
+static OVSRCU_TYPE(struct rx_consumer *) rx_consumer;
 
 static atomic_uint64_t n_intercepted = ATOMIC_VAR_INIT(0);
-static atomic_uint64_t n_passed = ATOMIC_VAR_INIT(0);
 static atomic_uint64_t n_no_consumer = ATOMIC_VAR_INIT(0);
 
 static uint64_t
@@ -76,8 +82,9 @@ is_dvel_userdata(const struct nlattr *userdata, struct uuid *ofproto_uuid)
     }
     memcpy(&cookie, nl_attr_get(userdata), sizeof cookie);
     if (cookie.type != USER_ACTION_COOKIE_CONTROLLER
-        || get_32aligned_be64(&cookie.controller.rule_cookie)
-           != htonll(DPIF_DVEL_PROBE_COOKIE)) {
+        || ((ntohll(get_32aligned_be64(&cookie.controller.rule_cookie))
+             & DPIF_DVEL_PROBE_COOKIE_MASK)
+            != DPIF_DVEL_PROBE_COOKIE_PREFIX)) {
         return false;
     }
     *ofproto_uuid = cookie.ofproto_uuid;
@@ -96,22 +103,24 @@ dpif_dvel_upcall(const struct dp_packet *packet, const struct flow *flow,
     if (type == DPIF_UC_ACTION && is_dvel_userdata(userdata, &ofproto_uuid)) {
         /* Taken first, before anything else touches the frame. */
         uint64_t rx_ns = realtime_ns();
-        dpif_dvel_rx_cb *cb = ovsrcu_get(dpif_dvel_rx_cb *, &rx_cb);
+        struct rx_consumer *c = ovsrcu_get(struct rx_consumer *,
+                                           &rx_consumer);
+        uint64_t orig;
 
         COVERAGE_INC(dpif_dvel_intercept);
-        atomic_add_relaxed(&n_intercepted, 1, &(uint64_t) {0});
-        if (cb) {
-            cb(packet, &ofproto_uuid, flow->in_port.odp_port, rx_ns,
-               rx_cb_aux);
+        atomic_add_relaxed(&n_intercepted, 1, &orig);
+        if (c) {
+            c->cb(packet, &ofproto_uuid, flow->in_port.odp_port, rx_ns,
+                  c->aux);
         } else {
-            atomic_add_relaxed(&n_no_consumer, 1, &(uint64_t) {0});
+            atomic_add_relaxed(&n_no_consumer, 1, &orig);
         }
         /* A DPIF_UC_ACTION upcall executes no further actions and installs
          * no flow: returning 0 with 'actions' empty consumes the frame. */
         return 0;
     }
 
-    atomic_add_relaxed(&n_passed, 1, &(uint64_t) {0});
+    COVERAGE_INC(dpif_dvel_upcall_passed);
     return orig_upcall_cb(packet, flow, ufid, pmd_id, type, userdata,
                           actions, wc, put_actions, orig_upcall_aux);
 }
@@ -134,18 +143,30 @@ dpif_dvel_port_open_type(const struct dpif_class *class OVS_UNUSED,
     return strcmp(type, "internal") ? type : "tap";
 }
 
+/* Sets the consumer of intercepted frames (NULL for none).  Main thread
+ * only. */
 void
 dpif_dvel_set_rx_cb(dpif_dvel_rx_cb *cb, void *aux)
 {
-    rx_cb_aux = aux;
-    ovsrcu_set(&rx_cb, cb);
+    struct rx_consumer *old = ovsrcu_get_protected(struct rx_consumer *,
+                                                   &rx_consumer);
+    struct rx_consumer *new = NULL;
+
+    if (cb) {
+        new = xmalloc(sizeof *new);
+        new->cb = cb;
+        new->aux = aux;
+    }
+    ovsrcu_set(&rx_consumer, new);
+    if (old) {
+        ovsrcu_postpone(free, old);
+    }
 }
 
 void
 dpif_dvel_get_stats(struct dpif_dvel_stats *stats)
 {
     atomic_read_relaxed(&n_intercepted, &stats->intercepted);
-    atomic_read_relaxed(&n_passed, &stats->passed);
     atomic_read_relaxed(&n_no_consumer, &stats->no_consumer);
 }
 

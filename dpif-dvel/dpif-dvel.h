@@ -36,10 +36,12 @@ struct dp_packet;
 
 #define DPIF_DVEL_TYPE "dvel"
 
-/* The OpenFlow cookie of dvel's hidden "send to the probe engine" rules.
- * The datapath recognises intercepted frames by this cookie in the
- * controller action's userdata. */
-#define DPIF_DVEL_PROBE_COOKIE 0xd7e1fffffffffffeULL
+/* The OpenFlow cookies of dvel's hidden "send to the probe engine" rules
+ * have these top 16 bits (the rest identifies the EVC).  The datapath
+ * recognises intercepted frames by this prefix in the controller action's
+ * userdata. */
+#define DPIF_DVEL_PROBE_COOKIE_PREFIX 0xd7e2000000000000ULL
+#define DPIF_DVEL_PROBE_COOKIE_MASK   0xffff000000000000ULL
 
 /* Called in the receiving datapath thread for each intercepted frame.
  * 'packet' belongs to the datapath: copy what you keep.  'rx_ns' is the
@@ -55,7 +57,6 @@ void dpif_dvel_set_rx_cb(dpif_dvel_rx_cb *, void *aux);
 
 struct dpif_dvel_stats {
     uint64_t intercepted;       /* Frames consumed by the upcall hook. */
-    uint64_t passed;            /* Upcalls handed to ofproto unchanged. */
     uint64_t no_consumer;       /* Intercepted with no rx callback set. */
 };
 void dpif_dvel_get_stats(struct dpif_dvel_stats *);

@@ -48,6 +48,12 @@ static char *dvel_remote;
 static struct ovsdb_idl *dvel_idl;
 static unsigned int dvel_idl_seqno;
 
+/* When dvel started using 'dvel_remote', to warn once if the dvel database
+ * is still not there a while later. */
+#define DB_MISSING_WARN_MSEC 5000
+static long long int dvel_connect_msec;
+static bool db_missing_warned;
+
 static struct ovsdb_idl_txn *status_txn;
 static bool status_dirty;
 static long long int next_status_msec;
@@ -82,6 +88,23 @@ dvel_connect(const char *remote)
     ovsdb_idl_omit_alert(dvel_idl, &dvelrec_dvel_global_col_cur_cfg);
     dvel_idl_seqno = ovsdb_idl_get_seqno(dvel_idl);
     status_dirty = true;
+    dvel_connect_msec = time_msec();
+    db_missing_warned = false;
+}
+
+/* Says once, clearly, when the dvel database cannot be read: ovsdb-server
+ * may not serve it, or the remote may be wrong.  Nothing else notices. */
+static void
+dvel_check_db(void)
+{
+    if (!db_missing_warned && !ovsdb_idl_has_ever_connected(dvel_idl)
+        && time_msec() >= dvel_connect_msec + DB_MISSING_WARN_MSEC) {
+        VLOG_WARN("no dvel database at %s after %d s: EVCs are not "
+                  "configured until it is there (ovsdb-server must serve "
+                  "the dvel database, see dvel(5))", dvel_remote,
+                  DB_MISSING_WARN_MSEC / 1000);
+        db_missing_warned = true;
+    }
 }
 
 void
@@ -138,47 +161,60 @@ dvel_bridge_configured(const char *name)
     return false;
 }
 
+/* Writes the status of 'lane' into its row, unless 'done' says the row
+ * was written already in this transaction. */
+static void
+write_lane_status(const struct dvel_lane *lane, struct sset *done)
+{
+    const struct dvelrec_lane *row;
+    struct smap status;
+    char uuid_s[UUID_LEN + 1];
+
+    snprintf(uuid_s, sizeof uuid_s, UUID_FMT, UUID_ARGS(&lane->uuid));
+    row = dvelrec_lane_get_for_uuid(dvel_idl, &lane->uuid);
+    if (!row || !sset_add(done, uuid_s)) {
+        return;
+    }
+    smap_init(&status);
+    evc_lane_get_status(lane, &status);
+    if (!smap_equal(&row->status, &status)) {
+        dvelrec_lane_set_status(row, &status);
+    }
+    smap_destroy(&status);
+}
+
 static void
 write_status(void)
 {
     const struct dvelrec_dvel_global *global;
-    const struct dvelrec_evc *row;
     struct sset lanes_done = SSET_INITIALIZER(&lanes_done);
     size_t n;
 
-    /* Lane rows are written from their owning EVC first: EVCs are visited
-     * in the order that decides ownership. */
     struct dvel_evc **evcs = evc_sorted(&n);
     for (size_t i = 0; i < n; i++) {
-        const struct dvel_evc *evc = evcs[i];
+        const struct dvelrec_evc *row
+            = dvelrec_evc_get_for_uuid(dvel_idl, &evcs[i]->uuid);
         struct smap status = SMAP_INITIALIZER(&status);
 
-        row = dvelrec_evc_get_for_uuid(dvel_idl, &evc->uuid);
-        if (!row) {
-            continue;
-        }
-        evc_get_status(evc, &status);
-        if (!smap_equal(&row->status, &status)) {
-            dvelrec_evc_set_status(row, &status);
+        if (row) {
+            evc_get_status(evcs[i], &status);
+            if (!smap_equal(&row->status, &status)) {
+                dvelrec_evc_set_status(row, &status);
+            }
         }
         smap_destroy(&status);
+    }
 
-        for (size_t j = 0; j < evc->n_lanes; j++) {
-            const struct dvel_lane *lane = evc->order[j];
-            const struct dvelrec_lane *lrow;
-            char uuid_s[UUID_LEN + 1];
-
-            snprintf(uuid_s, sizeof uuid_s, UUID_FMT, UUID_ARGS(&lane->uuid));
-            lrow = dvelrec_lane_get_for_uuid(dvel_idl, &lane->uuid);
-            if (!lrow || !sset_add(&lanes_done, uuid_s)) {
-                continue;
+    /* A Lane row listed by two EVCs shows the view of the EVC that owns
+     * it: owners first, then rows that no EVC owns. */
+    for (int owners = 1; owners >= 0; owners--) {
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < evcs[i]->n_lanes; j++) {
+                const struct dvel_lane *lane = evcs[i]->order[j];
+                if (lane->row_owner == owners) {
+                    write_lane_status(lane, &lanes_done);
+                }
             }
-            smap_init(&status);
-            evc_lane_get_status(lane, &status);
-            if (!smap_equal(&lrow->status, &status)) {
-                dvelrec_lane_set_status(lrow, &status);
-            }
-            smap_destroy(&status);
         }
     }
     free(evcs);
@@ -237,6 +273,7 @@ dvel_run(void)
 {
     dvel_follow_remote();
     ovsdb_idl_run(dvel_idl);
+    dvel_check_db();
 
     /* Until the first contents arrive, keep what is configured (nothing, at
      * start-up): an unreachable database must not delete EVCs. */
@@ -270,10 +307,22 @@ dvel_wait(void)
 {
     ovsdb_idl_wait(ovs_idl);
     ovsdb_idl_wait(dvel_idl);
+    evc_wait();
+    if (!db_missing_warned && !ovsdb_idl_has_ever_connected(dvel_idl)) {
+        poll_timer_wait_until(dvel_connect_msec + DB_MISSING_WARN_MSEC);
+    }
     if (status_txn) {
         ovsdb_idl_txn_wait(status_txn);
-    } else if (status_dirty || cfg_pending()) {
-        poll_timer_wait_until(cfg_pending() ? 0 : next_status_msec);
+    } else if (ovsdb_idl_is_connected(dvel_idl)
+               && ovsdb_idl_has_ever_connected(dvel_idl)) {
+        /* Only while connected: status_run() writes nothing otherwise, and
+         * a timer in the past would spin the main loop until the database
+         * comes back. */
+        if (cfg_pending()) {
+            poll_immediate_wake();
+        } else if (status_dirty) {
+            poll_timer_wait_until(next_status_msec);
+        }
     }
 }
 

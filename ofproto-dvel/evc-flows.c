@@ -152,12 +152,15 @@ flow_mod(struct ofproto *ofproto, const struct dvel_flow *f,
 
 /* Makes the flows installed in 'ofproto' for one EVC, recorded in
  * 'installed', equal to 'desired', then moves 'desired' into 'installed'
- * (leaving 'desired' empty). */
-void
+ * (leaving 'desired' empty).  A flow that could not be added is left out of
+ * 'installed', so that the next sync tries it again.  Returns the number of
+ * flow_mods that failed. */
+size_t
 dvel_flows_sync(struct ofproto *ofproto, struct dvel_flow_set *installed,
                 struct dvel_flow_set *desired)
 {
     struct dvel_flow *f, *old;
+    size_t n_errors = 0;
 
     if (!uuid_equals(&installed->ofproto_uuid, dvel_ofproto_uuid(ofproto))) {
         /* A different (or re-created) bridge: nothing of ours is there. */
@@ -167,13 +170,17 @@ dvel_flows_sync(struct ofproto *ofproto, struct dvel_flow_set *installed,
 
     /* Add new and changed flows first, so that traffic moves from the old
      * rule to the new one without a gap. */
-    HMAP_FOR_EACH (f, node, &desired->flows) {
+    HMAP_FOR_EACH_SAFE (f, node, &desired->flows) {
         old = flow_find(installed, &f->match, f->priority);
         if (!old || old->cookie != f->cookie
             || !ofpacts_equal(old->ofpacts, old->ofpacts_len,
                               f->ofpacts, f->ofpacts_len)) {
             COVERAGE_INC(dvel_flow_add);
-            flow_mod(ofproto, f, OFPFC_ADD);
+            if (flow_mod(ofproto, f, OFPFC_ADD)) {
+                hmap_remove(&desired->flows, &f->node);
+                flow_free(f);
+                n_errors++;
+            }
         }
         if (old) {
             hmap_remove(&installed->flows, &old->node);
@@ -184,12 +191,15 @@ dvel_flows_sync(struct ofproto *ofproto, struct dvel_flow_set *installed,
     /* What is left was installed and is no longer wanted. */
     HMAP_FOR_EACH_POP (old, node, &installed->flows) {
         COVERAGE_INC(dvel_flow_del);
-        flow_mod(ofproto, old, OFPFC_DELETE_STRICT);
+        if (flow_mod(ofproto, old, OFPFC_DELETE_STRICT)) {
+            n_errors++;
+        }
         flow_free(old);
     }
 
     hmap_swap(&installed->flows, &desired->flows);
     installed->ofproto_uuid = *dvel_ofproto_uuid(ofproto);
+    return n_errors;
 }
 
 /* Deletes every flow in 'installed' from 'ofproto' (which may be NULL if

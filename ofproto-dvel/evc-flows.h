@@ -82,8 +82,8 @@ void dvel_flow_set_add(struct dvel_flow_set *, const struct match *,
                        int priority, uint64_t cookie,
                        const struct ofpbuf *ofpacts);
 
-void dvel_flows_sync(struct ofproto *, struct dvel_flow_set *installed,
-                     struct dvel_flow_set *desired);
+size_t dvel_flows_sync(struct ofproto *, struct dvel_flow_set *installed,
+                       struct dvel_flow_set *desired);
 void dvel_flows_remove(struct ofproto *, struct dvel_flow_set *installed);
 size_t dvel_flows_repair(struct ofproto *, const struct dvel_flow_set *);
 

@@ -25,6 +25,7 @@
 #include "dpif-dvel/dpif-dvel.h"
 #include "hash.h"
 #include "netdev.h"
+#include "openvswitch/poll-loop.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-provider.h"
 #include "ofproto-dvel/dvel-idl.h"
@@ -58,7 +59,11 @@ static struct sset bridge_names = SSET_INITIALIZER(&bridge_names);
 static bool needs_eval = true;
 static uint32_t last_signature;
 
-static const char *policy_names[] = {
+/* When a flow_mod failed, the time to evaluate again, or LLONG_MAX. */
+#define FLOW_RETRY_MSEC 1000
+static long long int retry_msec = LLONG_MAX;
+
+static const char *const policy_names[] = {
     [EVC_POLICY_PREFERENCE] = "preference",
     [EVC_POLICY_LOWEST_DELAY] = "lowest-delay",
     [EVC_POLICY_LOWEST_LOSS] = "lowest-loss",
@@ -467,14 +472,13 @@ claim_add(struct claims *cl, const struct claim *c)
 }
 
 /* Returns the name of another bridge that has a port named 'port', or
- * NULL. */
-static const char *
+ * NULL.  The caller frees it. */
+static char *
 port_elsewhere(const char *port, const char *bridge)
 {
-    static char name[64];
     struct sset types, names;
     const char *type, *br;
-    bool found = false;
+    char *found = NULL;
 
     sset_init(&types);
     ofproto_enumerate_types(&types);
@@ -486,26 +490,26 @@ port_elsewhere(const char *port, const char *bridge)
 
             if (!found && strcmp(br, bridge) && ofproto
                 && shash_find(&ofproto->port_by_name, port)) {
-                ovs_strlcpy(name, br, sizeof name);
-                found = true;
+                found = xstrdup(br);
             }
         }
         sset_destroy(&names);
     }
     sset_destroy(&types);
-    return found ? name : NULL;
+    return found;
 }
 
 static char *
 port_missing(const char *what, const char *port, const char *bridge)
 {
-    const char *other = port_elsewhere(port, bridge);
-
-    return other
-           ? xasprintf("%s port %s is on bridge %s, not on bridge %s",
-                       what, port, other, bridge)
-           : xasprintf("%s port %s not found on bridge %s", what, port,
-                       bridge);
+    char *other = port_elsewhere(port, bridge);
+    char *msg = (other
+                 ? xasprintf("%s port %s is on bridge %s, not on bridge %s",
+                             what, port, other, bridge)
+                 : xasprintf("%s port %s not found on bridge %s", what,
+                             port, bridge));
+    free(other);
+    return msg;
 }
 
 static bool
@@ -547,6 +551,9 @@ lane_check_config(const struct dvel_evc *evc, const struct dvel_lane *lane)
     }
     if (lane->bad_tpid) {
         return xstrdup("options:tpid must be 0x8100 or 0x88a8");
+    }
+    if (lane->tpid != ETH_TYPE_VLAN_8021Q && evc->rewrite && evc->c_vlan) {
+        return xstrdup("options:tpid applies to vlan-mode=push only");
     }
     if (lane->vlan && lane->has_key) {
         return xstrdup("vlan and tunnel_key cannot both be set");
@@ -622,8 +629,12 @@ compare_reqs(const void *a_, const void *b_)
         return a->evc->seq < b->evc->seq ? -1 : 1;
     }
     cmp = strcmp(a->evc->name, b->evc->name);
-    if (cmp || !a->lane || !b->lane) {
+    if (cmp) {
         return cmp;
+    }
+    if (!a->lane || !b->lane) {
+        /* An EVC's UNI comes before its own lanes. */
+        return !a->lane && !b->lane ? 0 : !a->lane ? -1 : 1;
     }
     return strcmp(a->lane->name, b->lane->name);
 }
@@ -642,27 +653,12 @@ claim_reqs_add(struct claim_reqs *r, const struct claim_req *req)
     r->reqs[r->n++] = *req;
 }
 
-/* Grants the UNI requests in 'r', recording refusals as the EVCs'
- * 'next_problem'. */
+/* Grants the requests in 'r' (UNIs and lanes together, so that what a
+ * working EVC holds comes first whatever kind of claim takes it), recording
+ * refusals as the EVCs' and lanes' 'next_problem'.  A lane row listed by
+ * two EVCs belongs to the first that is granted it. */
 static void
-grant_unis(struct claim_reqs *r, struct claims *claims)
-{
-    qsort(r->reqs, r->n, sizeof *r->reqs, compare_reqs);
-    for (size_t i = 0; i < r->n; i++) {
-        struct claim_req *req = &r->reqs[i];
-        char *problem = claim_add(claims, &req->claim);
-
-        if (problem) {
-            req->evc->uni_ofp_port = OFPP_NONE;
-            set_problem(&req->evc->next_problem, problem);
-        }
-    }
-}
-
-/* Grants the lane requests in 'r': first the Lane row itself (a row listed
- * by two EVCs belongs to one), then its port, VLAN or key. */
-static void
-grant_lanes(struct claim_reqs *r, struct claims *claims)
+grant_all(struct claim_reqs *r, struct claims *claims)
 {
     struct hmap owners = HMAP_INITIALIZER(&owners);
     struct claim *c;
@@ -671,9 +667,22 @@ grant_lanes(struct claim_reqs *r, struct claims *claims)
     for (size_t i = 0; i < r->n; i++) {
         struct claim_req *req = &r->reqs[i];
         struct dvel_lane *lane = req->lane;
+
+        if (!lane) {
+            char *problem = claim_add(claims, &req->claim);
+            if (problem) {
+                req->evc->uni_ofp_port = OFPP_NONE;
+                set_problem(&req->evc->next_problem, problem);
+            }
+            continue;
+        }
+        if (req->evc->next_problem) {
+            /* The EVC's UNI was refused: its lanes claim nothing. */
+            continue;
+        }
+
         uint32_t hash = uuid_hash(&lane->uuid);
         struct claim *owner = NULL;
-
         HMAP_FOR_EACH_WITH_HASH (c, node, hash, &owners) {
             if (uuid_equals(&c->lane->uuid, &lane->uuid)) {
                 owner = c;
@@ -688,6 +697,7 @@ grant_lanes(struct claim_reqs *r, struct claims *claims)
         }
         owner = xmemdup(&req->claim, sizeof req->claim);
         hmap_insert(&owners, &owner->node, hash);
+        lane->row_owner = true;
         set_problem(&lane->next_problem, claim_add(claims, &req->claim));
     }
     HMAP_FOR_EACH_POP (c, node, &owners) {
@@ -898,9 +908,26 @@ evc_build_flows(const struct dvel_evc *evc, struct dvel_flow_set *set)
         oc->provider_meter_id = UINT32_MAX;
         ofpact_finish_CONTROLLER(&ofpacts, &oc);
         dvel_flow_set_add(set, &match, DVEL_PRIO_PROBE,
-                          DPIF_DVEL_PROBE_COOKIE, &ofpacts);
+                          DPIF_DVEL_PROBE_COOKIE_PREFIX | evc->uuid.parts[0],
+                          &ofpacts);
     }
     ofpbuf_uninit(&ofpacts);
+}
+
+/* A hash of everything evc_build_flows() reads that evaluation may change,
+ * so that flows are rebuilt when, for example, a port is re-added under
+ * another OpenFlow number while nothing else changed. */
+static uint32_t
+evc_flow_signature(const struct dvel_evc *evc)
+{
+    uint32_t h = hash_2words(ofp_to_u16(evc->uni_ofp_port),
+                             evc->active ? hash_pointer(evc->active, 0) : 0);
+
+    for (size_t i = 0; i < evc->n_lanes; i++) {
+        const struct dvel_lane *lane = evc->order[i];
+        h = hash_2words(h, ofp_to_u16(lane->ofp_port) << 1 | lane->usable);
+    }
+    return h;
 }
 
 static void
@@ -923,14 +950,27 @@ evc_sync_flows(struct dvel_evc *evc, struct ofproto *ofproto)
 
         dvel_flow_set_init(&desired);
         evc_build_flows(evc, &desired);
-        dvel_flows_sync(ofproto, &evc->flows, &desired);
+        if (dvel_flows_sync(ofproto, &evc->flows, &desired)) {
+            /* Try the failed flow_mods again in a while. */
+            retry_msec = time_msec() + FLOW_RETRY_MSEC;
+        } else {
+            evc->flows_dirty = false;
+        }
         dvel_flow_set_destroy(&desired);
-        evc->flows_dirty = false;
     }
 }
 
 /* ------------------------------------------------------------------------
  * The main-loop step. */
+
+/* The bridge's current flow table version.  Handler threads may bump it
+ * (for "learn" actions), so read it the way they publish it. */
+static ovs_version_t
+tables_version(const struct ofproto *ofproto)
+{
+    return ofproto_dpif_get_tables_version(
+        CONTAINER_OF(ofproto, struct ofproto_dpif, up));
+}
 
 /* Per-bridge record of the flow table version dvel last checked, so that
  * rules deleted behind dvel's back are noticed at the next iteration. */
@@ -959,13 +999,33 @@ bridge_version_get(const struct ofproto *ofproto)
     return bv;
 }
 
+/* Records each bridge's flow table version after dvel's own changes, so
+ * that only someone else's changes trigger a repair, and forgets bridges
+ * that no longer exist. */
+static void
+bridge_versions_update(void)
+{
+    struct bridge_version *bv;
+
+    HMAP_FOR_EACH_SAFE (bv, node, &bridge_versions) {
+        struct ofproto_dpif *ofproto
+            = ofproto_dpif_lookup_by_uuid(&bv->ofproto_uuid);
+        if (ofproto) {
+            bv->version = tables_version(&ofproto->up);
+        } else {
+            hmap_remove(&bridge_versions, &bv->node);
+            free(bv);
+        }
+    }
+}
+
 /* Resolves every EVC against the running bridges, chooses lanes and keeps
  * the flows installed.  Returns true if anything an operator sees in the
  * status columns may have changed. */
 static bool
 evc_evaluate(void)
 {
-    struct claim_reqs unis = { .reqs = NULL }, lanes = { .reqs = NULL };
+    struct claim_reqs reqs = { .reqs = NULL };
     struct claims claims;
     bool changed = false;
     size_t n;
@@ -975,11 +1035,36 @@ evc_evaluate(void)
 
     claims_init(&claims);
 
-    /* Each EVC on its own, then the UNIs against each other. */
+    /* Each EVC and lane on its own; what passes becomes a claim. */
     for (size_t i = 0; i < n; i++) {
         struct dvel_evc *evc = evcs[i];
 
         evc->next_problem = evc_check(evc, &ofprotos[i]);
+        for (size_t j = 0; j < evc->n_lanes; j++) {
+            struct dvel_lane *lane = evc->order[j];
+            char *lp = NULL;
+
+            lane->row_owner = false;
+            lane->ofp_port = OFPP_NONE;
+            if (!evc->next_problem && !(lp = lane_check_config(evc, lane))) {
+                lane->ofp_port = port_lookup(ofprotos[i], lane->port);
+                if (lane->ofp_port == OFPP_NONE) {
+                    lp = port_missing("lane", lane->port, evc->bridge);
+                }
+            }
+            set_problem(&lane->next_problem, lp);
+            if (!evc->next_problem && !lp) {
+                struct claim_req req = {
+                    .claim = { .bridge = evc->bridge, .port = lane->port,
+                               .evc = evc, .lane = lane, .vlan = lane->vlan,
+                               .has_key = lane->has_key, .key = lane->key },
+                    .evc = evc,
+                    .lane = lane,
+                    .held = lane->usable,
+                };
+                claim_reqs_add(&reqs, &req);
+            }
+        }
         if (!evc->next_problem) {
             struct claim_req req = {
                 .claim = { .bridge = evc->bridge, .port = evc->uni_port,
@@ -987,12 +1072,13 @@ evc_evaluate(void)
                 .evc = evc,
                 .held = evc->established,
             };
-            claim_reqs_add(&unis, &req);
+            claim_reqs_add(&reqs, &req);
         }
     }
-    grant_unis(&unis, &claims);
 
-    /* Then the lanes of the EVCs that stand, against each other. */
+    /* Then all claims against each other. */
+    grant_all(&reqs, &claims);
+
     for (size_t i = 0; i < n; i++) {
         struct dvel_evc *evc = evcs[i];
         char *problem = evc->next_problem;
@@ -1007,41 +1093,16 @@ evc_evaluate(void)
                 VLOG_INFO("%s: configuration is now valid", evc->name);
             }
             changed = true;
-            evc->flows_dirty = true;
         }
         set_problem(&evc->problem, problem);
         evc->established = !problem;
         if (problem) {
             ofprotos[i] = NULL;
-        }
-
-        for (size_t j = 0; j < evc->n_lanes; j++) {
-            struct dvel_lane *lane = evc->order[j];
-            char *lp;
-
-            if (problem) {
-                lp = xstrdup(problem);
-            } else if (!(lp = lane_check_config(evc, lane))) {
-                lane->ofp_port = port_lookup(ofprotos[i], lane->port);
-                if (lane->ofp_port == OFPP_NONE) {
-                    lp = port_missing("lane", lane->port, evc->bridge);
-                }
-            }
-            set_problem(&lane->next_problem, lp);
-            if (!lp) {
-                struct claim_req req = {
-                    .claim = { .bridge = evc->bridge, .port = lane->port,
-                               .evc = evc, .lane = lane, .vlan = lane->vlan,
-                               .has_key = lane->has_key, .key = lane->key },
-                    .evc = evc,
-                    .lane = lane,
-                    .held = lane->usable,
-                };
-                claim_reqs_add(&lanes, &req);
+            for (size_t j = 0; j < evc->n_lanes; j++) {
+                set_problem(&evc->order[j]->next_problem, xstrdup(problem));
             }
         }
     }
-    grant_lanes(&lanes, &claims);
 
     /* Choose lanes and keep the flows installed. */
     for (size_t i = 0; i < n; i++) {
@@ -1065,7 +1126,7 @@ evc_evaluate(void)
         /* Repair before syncing: the sync trusts the installed set. */
         if (ofproto) {
             struct bridge_version *bv = bridge_version_get(ofproto);
-            if (bv->version != ofproto->tables_version) {
+            if (bv->version != tables_version(ofproto)) {
                 size_t n_fixed = dvel_flows_repair(ofproto, &evc->flows);
                 if (n_fixed) {
                     VLOG_INFO("%s: restored %"PRIuSIZE" deleted or modified "
@@ -1073,21 +1134,18 @@ evc_evaluate(void)
                 }
             }
         }
+        uint32_t sig = evc_flow_signature(evc);
+        if (sig != evc->flow_signature) {
+            evc->flow_signature = sig;
+            evc->flows_dirty = true;
+        }
         changed |= evc->flows_dirty;
         evc_sync_flows(evc, ofproto);
     }
 
-    /* Remember each bridge's flow table version after dvel's own changes,
-     * so that only someone else's changes trigger a repair next time. */
-    for (size_t i = 0; i < n; i++) {
-        if (ofprotos[i]) {
-            bridge_version_get(ofprotos[i])->version
-                = ofprotos[i]->tables_version;
-        }
-    }
+    bridge_versions_update();
 
-    free(unis.reqs);
-    free(lanes.reqs);
+    free(reqs.reqs);
     free(ofprotos);
     free(evcs);
     claims_destroy(&claims);
@@ -1137,7 +1195,7 @@ evc_repair_only(void)
     HMAP_FOR_EACH (bv, node, &bridge_versions) {
         const struct ofproto_dpif *ofproto
             = ofproto_dpif_lookup_by_uuid(&bv->ofproto_uuid);
-        if (ofproto && ofproto->up.tables_version != bv->version) {
+        if (ofproto && tables_version(&ofproto->up) != bv->version) {
             stale = true;
         }
     }
@@ -1151,7 +1209,7 @@ evc_repair_only(void)
 
         if (ofproto && dvel_flow_set_count(&evc->flows)
             && bridge_version_get(ofproto)->version
-               != ofproto->tables_version) {
+               != tables_version(ofproto)) {
             size_t n_fixed = dvel_flows_repair(ofproto, &evc->flows);
             if (n_fixed) {
                 VLOG_INFO("%s: restored %"PRIuSIZE" deleted or modified "
@@ -1159,13 +1217,7 @@ evc_repair_only(void)
             }
         }
     }
-    HMAP_FOR_EACH (bv, node, &bridge_versions) {
-        const struct ofproto_dpif *ofproto
-            = ofproto_dpif_lookup_by_uuid(&bv->ofproto_uuid);
-        if (ofproto) {
-            bv->version = ofproto->up.tables_version;
-        }
-    }
+    bridge_versions_update();
 }
 
 /* The main-loop step: evaluates every EVC when the database, a run-time
@@ -1178,6 +1230,10 @@ evc_run(void)
 {
     uint32_t sig = world_signature();
 
+    if (time_msec() >= retry_msec) {
+        retry_msec = LLONG_MAX;
+        needs_eval = true;
+    }
     if (!needs_eval && sig == last_signature) {
         evc_repair_only();
         return false;
@@ -1185,6 +1241,14 @@ evc_run(void)
     needs_eval = false;
     last_signature = sig;
     return evc_evaluate();
+}
+
+void
+evc_wait(void)
+{
+    if (retry_msec != LLONG_MAX) {
+        poll_timer_wait_until(retry_msec);
+    }
 }
 
 /* ------------------------------------------------------------------------

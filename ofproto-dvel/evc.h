@@ -68,6 +68,7 @@ struct dvel_lane {
     bool up;                    /* Usable and the link is up. */
     char *problem;              /* Why not up, or NULL. */
     char *next_problem;         /* Scratch for evc_run(). */
+    bool row_owner;             /* This EVC owns the Lane row. */
 };
 
 struct dvel_evc {
@@ -104,6 +105,7 @@ struct dvel_evc {
 
     struct dvel_flow_set flows; /* Installed OpenFlow rules. */
     bool flows_dirty;
+    uint32_t flow_signature;    /* What the flows were built from. */
 };
 
 void evc_init(void);
@@ -112,6 +114,7 @@ void evc_destroy_all(void);
 struct ovsdb_idl;
 void evc_reconfigure(struct ovsdb_idl *);
 bool evc_run(void);
+void evc_wait(void);
 
 struct dvel_evc *evc_find_by_name(const char *);
 struct dvel_lane *evc_find_lane(const struct dvel_evc *, const char *name);

@@ -32,6 +32,7 @@
 
 #include "dpif-dvel/dpif-dvel.h"
 #include "ofproto-dvel/dvel.h"
+#include "probes/probe-io.h"
 #include "util.h"
 
 void __real_bridge_init(const char *remote);
@@ -57,7 +58,11 @@ __wrap_bridge_init(const char *remote)
 void
 __wrap_bridge_run(void)
 {
+    /* Bridges are created and destroyed only in here: keep the probe
+     * thread off them meanwhile. */
+    probe_io_bridges_lock();
     __real_bridge_run();
+    probe_io_bridges_unlock();
     dvel_run();
 }
 

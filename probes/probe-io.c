@@ -36,6 +36,7 @@
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
 #include "ovs-atomic.h"
+#include "ovs-rcu.h"
 #include "ovs-thread.h"
 #include "openvswitch/poll-loop.h"
 #include "seq.h"
@@ -67,7 +68,7 @@ struct probe_rx {
 
 struct probe_tx {
     struct ovs_list node;
-    struct ofproto *ofproto;    /* Holds a reference. */
+    struct uuid ofproto_uuid;   /* The bridge, looked up when sending. */
     ofp_port_t port;
     size_t len;
     uint8_t frame[];
@@ -84,6 +85,11 @@ struct probe_port_stats {
     uint64_t n_tx;
     uint64_t last_rx_ns;
 };
+
+/* Held by the main thread while bridges may be created or destroyed (see
+ * probe_io_bridges_lock()) and by the probe thread while it uses one, so
+ * that a bridge cannot go away under a frame being sent. */
+static struct ovs_mutex bridges_mutex = OVS_MUTEX_INITIALIZER;
 
 static struct mpsc_queue rx_queue;
 static atomic_uint32_t rx_queued = ATOMIC_VAR_INIT(0);
@@ -147,7 +153,12 @@ probe_io_rx(const struct dp_packet *packet, const struct uuid *ofproto_uuid,
     memcpy(rx->frame, dp_packet_data(packet), len);
     mpsc_queue_insert(&rx_queue, &rx->node);
     COVERAGE_INC(probe_io_rx);
-    seq_change(probe_seq);
+    if (!queued) {
+        /* Wake the probe thread only when the queue stops being empty:
+         * seq_change() takes a process-wide mutex, which a flood of frames
+         * must not make datapath threads fight over. */
+        seq_change(probe_seq);
+    }
 }
 
 /* Probe thread: takes every frame out of the receive queue. */
@@ -173,19 +184,33 @@ drain_rx(void)
         free(rx);
     }
     mpsc_queue_release(&rx_queue);
+
+    /* A producer that found the count above zero did not wake us; if it
+     * inserted after the last pop, go round again rather than sleep. */
+    uint32_t left;
+    atomic_read_relaxed(&rx_queued, &left);
+    if (left) {
+        poll_immediate_wake();
+    }
 }
 
 static void
 send_one(struct probe_tx *tx)
+    OVS_REQUIRES(bridges_mutex)
 {
-    struct ofproto_dpif *ofproto = CONTAINER_OF(tx->ofproto,
-                                                struct ofproto_dpif, up);
+    struct ofproto_dpif *ofproto
+        = ofproto_dpif_lookup_by_uuid(&tx->ofproto_uuid);
     uint64_t ofpacts_stub[64 / 8];
     struct ofpbuf ofpacts;
     struct dp_packet packet;
     struct flow flow;
     int error;
 
+    if (!ofproto) {
+        /* The bridge was deleted after the frame was queued. */
+        COVERAGE_INC(probe_io_tx_error);
+        return;
+    }
     ofpbuf_use_stub(&ofpacts, ofpacts_stub, sizeof ofpacts_stub);
     ofpact_put_OUTPUT(&ofpacts)->port = tx->port;
 
@@ -211,7 +236,7 @@ send_one(struct probe_tx *tx)
     if (error) {
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
         VLOG_WARN_RL(&rl, "%s: sending on port %"PRIu16" failed: %s",
-                     tx->ofproto->name, ofp_to_u16(tx->port),
+                     ofproto->up.name, ofp_to_u16(tx->port),
                      ovs_strerror(error));
     }
     dp_packet_uninit(&packet);
@@ -229,11 +254,36 @@ drain_tx(void)
     ovs_list_init(&tx_queue);
     ovs_mutex_unlock(&tx_mutex);
 
+    if (ovs_list_is_empty(&batch)) {
+        return;
+    }
+
+    /* The main thread may hold 'bridges_mutex' across an RCU grace period
+     * (bridge_run() can wait for one), so be quiescent while waiting. */
+    ovsrcu_quiesce_start();
+    ovs_mutex_lock(&bridges_mutex);
+    ovsrcu_quiesce_end();
     LIST_FOR_EACH_POP (tx, node, &batch) {
         send_one(tx);
-        ofproto_unref(tx->ofproto);
         free(tx);
     }
+    ovs_mutex_unlock(&bridges_mutex);
+}
+
+/* The main thread calls these around whatever may create or destroy
+ * bridges, that is, OVS's bridge_run() and bridge_exit(). */
+void
+probe_io_bridges_lock(void)
+    OVS_ACQUIRES(bridges_mutex)
+{
+    ovs_mutex_lock(&bridges_mutex);
+}
+
+void
+probe_io_bridges_unlock(void)
+    OVS_RELEASES(bridges_mutex)
+{
+    ovs_mutex_unlock(&bridges_mutex);
 }
 
 static void *
@@ -267,11 +317,11 @@ probe_io_send(struct ofproto *ofproto, ofp_port_t port, const void *frame,
     if (!started || len > PROBE_IO_FRAME_MAX || len < ETH_HEADER_LEN) {
         return EINVAL;
     }
-    if (!ofproto_try_ref(ofproto)) {
+    if (ofproto->ofproto_class != &ofproto_dpif_class) {
         return ENODEV;
     }
     tx = xmalloc(sizeof *tx + len);
-    tx->ofproto = ofproto;
+    tx->ofproto_uuid = CONTAINER_OF(ofproto, struct ofproto_dpif, up)->uuid;
     tx->port = port;
     tx->len = len;
     memcpy(tx->frame, frame, len);
@@ -293,9 +343,8 @@ probe_io_format(struct ds *s)
 
     dpif_dvel_get_stats(&dp);
     atomic_read_relaxed(&rx_queued, &queued);
-    ds_put_format(s, "datapath: intercepted %"PRIu64", passed to ofproto "
-                  "%"PRIu64", no consumer %"PRIu64"\n",
-                  dp.intercepted, dp.passed, dp.no_consumer);
+    ds_put_format(s, "datapath: intercepted %"PRIu64", no consumer "
+                  "%"PRIu64"\n", dp.intercepted, dp.no_consumer);
 
     ovs_mutex_lock(&stats_mutex);
     ds_put_format(s, "probe thread: rx queued %"PRIu32", tx errors "

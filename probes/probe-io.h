@@ -40,6 +40,9 @@ void probe_io_exit(void);
 int probe_io_send(struct ofproto *, ofp_port_t, const void *frame,
                   size_t len);
 
+void probe_io_bridges_lock(void);
+void probe_io_bridges_unlock(void);
+
 void probe_io_format(struct ds *);
 
 #endif /* probes/probe-io.h */
