@@ -118,7 +118,6 @@ dvel_init(const char *remote)
     ovsdb_idl_add_column(ovs_idl, &ovsrec_bridge_col_name);
 
     dvel_connect(remote);
-    evc_init();
     probe_io_init();
     dvel_unixctl_register();
 }

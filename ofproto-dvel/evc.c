@@ -1437,11 +1437,6 @@ evc_format_lanes(const struct dvel_evc *evc, struct ds *s)
 }
 
 void
-evc_init(void)
-{
-}
-
-void
 evc_destroy_all(void)
 {
     struct bridge_version *bv;

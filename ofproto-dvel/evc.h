@@ -108,7 +108,6 @@ struct dvel_evc {
     uint32_t flow_signature;    /* What the flows were built from. */
 };
 
-void evc_init(void);
 void evc_destroy_all(void);
 
 struct ovsdb_idl;

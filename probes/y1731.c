@@ -14,6 +14,8 @@
  * limitations under the License.
  */
 
+/* No <config.h>: this file uses nothing of OVS, so that the fuzz target
+ * and the unit tests build it on its own (see y1731.h). */
 #include "probes/y1731.h"
 
 #include <string.h>
