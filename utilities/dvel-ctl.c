@@ -37,6 +37,7 @@
 #include "compiler.h"
 #include "db-ctl-base.h"
 #include "fatal-signal.h"
+#include "hmapx.h"
 #include "ofproto-dvel/dvel-idl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
@@ -53,6 +54,7 @@
 #include "table.h"
 #include "timeval.h"
 #include "util.h"
+#include "uuid.h"
 
 VLOG_DEFINE_THIS_MODULE(dvel_ctl);
 
@@ -488,42 +490,242 @@ pre_dvel(struct ctl_context *ctx)
     }
 }
 
-/* Makes the transaction fail (and be retried) if any of the columns that the
- * validation of a change reads changes in the meantime. */
+/* The EVC and Lane rows that exist in the current transaction.
+ *
+ * A reference column can refer to a row that an earlier command in the same
+ * transaction deleted, e.g. "destroy Lane ..." on a lane that an EVC still
+ * holds.  The column's parsed form ('evcs' in Dvel_Global, 'lanes' and
+ * 'pinned_lane' in EVC) can then still point to that row, which the IDL's
+ * verify and write functions refuse (they assert that the row exists) and
+ * whose columns may no longer be read, or even to freed memory if the
+ * transaction had also inserted the row.  So this file never follows those
+ * parsed pointers: it looks up the UUIDs in the column among the rows that
+ * iterating the table yields, which leaves out the rows deleted in the
+ * transaction.
+ *
+ * Build one after any change to the set of rows, e.g. at the start of each
+ * command. */
+struct live_rows {
+    struct ovsdb_idl *idl;
+    struct hmapx evcs;          /* Contains "const struct dvelrec_evc *"s. */
+    struct hmapx lanes;         /* Contains "const struct dvelrec_lane *"s. */
+};
+
 static void
-verify_config(struct dvel_ctl_context *dctx)
+live_rows_init(struct live_rows *live, struct ovsdb_idl *idl)
 {
+    const struct dvelrec_evc *evc;
+    const struct dvelrec_lane *lane;
+
+    live->idl = idl;
+    hmapx_init(&live->evcs);
+    DVELREC_EVC_FOR_EACH (evc, idl) {
+        hmapx_add(&live->evcs, CONST_CAST(struct dvelrec_evc *, evc));
+    }
+    hmapx_init(&live->lanes);
+    DVELREC_LANE_FOR_EACH (lane, idl) {
+        hmapx_add(&live->lanes, CONST_CAST(struct dvelrec_lane *, lane));
+    }
+}
+
+static void
+live_rows_destroy(struct live_rows *live)
+{
+    hmapx_destroy(&live->evcs);
+    hmapx_destroy(&live->lanes);
+}
+
+/* Returns the EVC row with UUID 'uuid', or NULL if there is none in 'live'
+ * (for example, because it was deleted in the current transaction). */
+static const struct dvelrec_evc *
+live_evc(const struct live_rows *live, const struct uuid *uuid)
+{
+    const struct dvelrec_evc *evc = dvelrec_evc_get_for_uuid(live->idl, uuid);
+
+    return evc && hmapx_contains(&live->evcs, evc) ? evc : NULL;
+}
+
+/* Returns the Lane row with UUID 'uuid', or NULL if there is none in 'live'
+ * (for example, because it was deleted in the current transaction). */
+static const struct dvelrec_lane *
+live_lane(const struct live_rows *live, const struct uuid *uuid)
+{
+    const struct dvelrec_lane *lane = dvelrec_lane_get_for_uuid(live->idl,
+                                                                 uuid);
+
+    return lane && hmapx_contains(&live->lanes, lane) ? lane : NULL;
+}
+
+/* Returns the EVCs in the 'evcs' column of 'global', which must exist in the
+ * current transaction, leaving out any that do not, in an array that the
+ * caller must free.  Stores their number in '*n'.  If 'deleted' is nonnull,
+ * stores in '*deleted' the UUID of an EVC left out, or NULL if there is
+ * none. */
+static struct dvelrec_evc **
+get_global_evcs(const struct live_rows *live,
+                const struct dvelrec_dvel_global *global, size_t *n,
+                const struct uuid **deleted)
+{
+    const struct ovsdb_datum *refs;
+    struct dvelrec_evc **evcs;
+
+    refs = dvelrec_dvel_global_get_evcs(global, OVSDB_TYPE_UUID);
+    evcs = xmalloc(MAX(refs->n, 1) * sizeof *evcs);
+    *n = 0;
+    if (deleted) {
+        *deleted = NULL;
+    }
+    for (size_t i = 0; i < refs->n; i++) {
+        const struct uuid *uuid = &refs->keys[i].uuid;
+        const struct dvelrec_evc *evc = live_evc(live, uuid);
+
+        if (evc) {
+            evcs[(*n)++] = CONST_CAST(struct dvelrec_evc *, evc);
+        } else if (deleted && !*deleted) {
+            *deleted = uuid;
+        }
+    }
+    return evcs;
+}
+
+/* Returns the lanes of 'evc', which must exist in the current transaction,
+ * leaving out any that do not, in an array that the caller must free.
+ * Stores their number in '*n'.  If 'deleted' is nonnull, stores in
+ * '*deleted' the UUID of a lane left out, or NULL if there is none. */
+static struct dvelrec_lane **
+get_evc_lanes(const struct live_rows *live, const struct dvelrec_evc *evc,
+              size_t *n, const struct uuid **deleted)
+{
+    const struct ovsdb_datum *refs;
+    struct dvelrec_lane **lanes;
+
+    refs = dvelrec_evc_get_lanes(evc, OVSDB_TYPE_UUID);
+    lanes = xmalloc(MAX(refs->n, 1) * sizeof *lanes);
+    *n = 0;
+    if (deleted) {
+        *deleted = NULL;
+    }
+    for (size_t i = 0; i < refs->n; i++) {
+        const struct uuid *uuid = &refs->keys[i].uuid;
+        const struct dvelrec_lane *lane = live_lane(live, uuid);
+
+        if (lane) {
+            lanes[(*n)++] = CONST_CAST(struct dvelrec_lane *, lane);
+        } else if (deleted && !*deleted) {
+            *deleted = uuid;
+        }
+    }
+    return lanes;
+}
+
+/* Returns the pinned lane of 'evc', which must exist in the current
+ * transaction, or NULL if it has none that exists. */
+static const struct dvelrec_lane *
+get_pinned_lane(const struct live_rows *live, const struct dvelrec_evc *evc)
+{
+    const struct ovsdb_datum *ref;
+
+    ref = dvelrec_evc_get_pinned_lane(evc, OVSDB_TYPE_UUID);
+    return ref->n ? live_lane(live, &ref->keys[0].uuid) : NULL;
+}
+
+/* Returns true if the 'lanes' column of any EVC that exists in the current
+ * transaction holds 'lane'. */
+static bool
+lane_is_held(struct ovsdb_idl *idl, const struct dvelrec_lane *lane)
+{
+    union ovsdb_atom atom = { .uuid = lane->header_.uuid };
+    const struct dvelrec_evc *evc;
+
+    DVELREC_EVC_FOR_EACH (evc, idl) {
+        const struct ovsdb_datum *refs;
+
+        refs = dvelrec_evc_get_lanes(evc, OVSDB_TYPE_UUID);
+        if (ovsdb_datum_find_key(refs, &atom, OVSDB_TYPE_UUID, NULL)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Makes the transaction fail (and be retried) if any of the columns that the
+ * validation of a change reads changes in the meantime.
+ *
+ * Returns NULL if successful, otherwise an error message that the caller
+ * must free: the configuration cannot be validated if an earlier command
+ * (e.g. "destroy") deleted a row that the configuration still holds.  (Such
+ * a deletion would have no effect anyway: the database deletes a row that
+ * is not a root row only when nothing refers to it any longer.) */
+static char * OVS_WARN_UNUSED_RESULT
+verify_config(struct dvel_ctl_context *dctx, const struct live_rows *live)
+{
+    const struct uuid *deleted;
     const struct dvelrec_evc *evc;
 
     if (dctx->global) {
+        const struct dvelrec_dvel_global *global;
+        bool exists = false;
+
+        DVELREC_DVEL_GLOBAL_FOR_EACH (global, dctx->base.idl) {
+            exists = exists || global == dctx->global;
+        }
+        if (!exists) {
+            return xstrdup("the Dvel_Global record was deleted by an earlier "
+                           "command");
+        }
         dvelrec_dvel_global_verify_evcs(dctx->global);
+
+        size_t n;
+        free(get_global_evcs(live, dctx->global, &n, &deleted));
+        if (deleted) {
+            return xasprintf("Dvel_Global still holds EVC "UUID_FMT", which "
+                             "an earlier command deleted (use del-evc to "
+                             "delete an EVC)", UUID_ARGS(deleted));
+        }
     }
     DVELREC_EVC_FOR_EACH (evc, dctx->base.idl) {
+        struct dvelrec_lane **lanes;
+        size_t n_lanes;
+
         dvelrec_evc_verify_name(evc);
         dvelrec_evc_verify_bridge(evc);
         dvelrec_evc_verify_uni_port(evc);
         dvelrec_evc_verify_c_vlan(evc);
         dvelrec_evc_verify_lanes(evc);
         dvelrec_evc_verify_pinned_lane(evc);
-        for (size_t i = 0; i < evc->n_lanes; i++) {
-            const struct dvelrec_lane *lane = evc->lanes[i];
+
+        lanes = get_evc_lanes(live, evc, &n_lanes, &deleted);
+        for (size_t i = 0; i < n_lanes; i++) {
+            const struct dvelrec_lane *lane = lanes[i];
 
             dvelrec_lane_verify_name(lane);
             dvelrec_lane_verify_port(lane);
             dvelrec_lane_verify_vlan(lane);
             dvelrec_lane_verify_tunnel_key(lane);
         }
+        free(lanes);
+
+        if (deleted) {
+            return xasprintf("EVC %s still holds lane "UUID_FMT", which an "
+                             "earlier command deleted (use del-lane to "
+                             "delete a lane)", evc->name, UUID_ARGS(deleted));
+        }
     }
+    return NULL;
 }
 
 /* Returns the EVC named 'name', or NULL if there is none.  If there is none
- * and 'must_exist' is true, also reports an error in 'ctx'. */
+ * and 'must_exist' is true, also reports an error in 'ctx'.
+ *
+ * Like ovs-vsctl, verifies the names it reads, so that the transaction fails
+ * (and is retried) if an EVC is renamed, deleted or replaced meanwhile. */
 static const struct dvelrec_evc *
 find_evc(struct ctl_context *ctx, const char *name, bool must_exist)
 {
     const struct dvelrec_evc *evc;
 
     DVELREC_EVC_FOR_EACH (evc, ctx->idl) {
+        dvelrec_evc_verify_name(evc);
         if (!strcmp(evc->name, name)) {
             return evc;
         }
@@ -537,13 +739,23 @@ find_evc(struct ctl_context *ctx, const char *name, bool must_exist)
 /* Returns the lane of 'evc' named 'name', or NULL if there is none.  If
  * there is none and 'must_exist' is true, also reports an error in 'ctx'. */
 static const struct dvelrec_lane *
-find_lane(struct ctl_context *ctx, const struct dvelrec_evc *evc,
-          const char *name, bool must_exist)
+find_lane(struct ctl_context *ctx, const struct live_rows *live,
+          const struct dvelrec_evc *evc, const char *name, bool must_exist)
 {
-    for (size_t i = 0; i < evc->n_lanes; i++) {
-        if (!strcmp(evc->lanes[i]->name, name)) {
-            return evc->lanes[i];
+    const struct dvelrec_lane *lane = NULL;
+    struct dvelrec_lane **lanes;
+    size_t n;
+
+    lanes = get_evc_lanes(live, evc, &n, NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(lanes[i]->name, name)) {
+            lane = lanes[i];
+            break;
         }
+    }
+    free(lanes);
+    if (lane) {
+        return lane;
     }
     if (must_exist) {
         ctl_error(ctx, "EVC %s has no lane named %s", evc->name, name);
@@ -595,16 +807,15 @@ compare_lanes(const void *a_, const void *b_)
 }
 
 /* Returns the lanes of 'evc', sorted by preference then name, in an array
- * that the caller must free. */
-static const struct dvelrec_lane **
-sorted_lanes(const struct dvelrec_evc *evc)
+ * that the caller must free.  Stores their number in '*n'. */
+static struct dvelrec_lane **
+sorted_lanes(const struct live_rows *live, const struct dvelrec_evc *evc,
+             size_t *n)
 {
-    const struct dvelrec_lane **lanes;
+    struct dvelrec_lane **lanes = get_evc_lanes(live, evc, n, NULL);
 
-    lanes = xmalloc(MAX(evc->n_lanes, 1) * sizeof *lanes);
-    if (evc->n_lanes) {
-        memcpy(lanes, evc->lanes, evc->n_lanes * sizeof *lanes);
-        qsort(lanes, evc->n_lanes, sizeof *lanes, compare_lanes);
+    if (*n) {
+        qsort(lanes, *n, sizeof *lanes, compare_lanes);
     }
     return lanes;
 }
@@ -653,33 +864,29 @@ struct lane_claim {
 };
 
 /* Checks 'claim' against the lanes of 'evc'.  Returns NULL if there is no
- * clash, otherwise an error message that the caller must free. */
+ * clash, otherwise an error message that the caller must free.
+ *
+ * The rule is ovs-vswitchd-dvel's: two claims on one port clash unless both
+ * name different VLANs or both name different tunnel keys.  So a lane with
+ * neither (the whole port) clashes with any other lane on its port, and a
+ * port carries VLAN lanes or tunnel key lanes, not both. */
 static char * OVS_WARN_UNUSED_RESULT
-check_lane_vs_evc_lanes(const struct dvelrec_evc *evc,
+check_lane_vs_evc_lanes(const struct live_rows *live,
+                        const struct dvelrec_evc *evc,
                         const struct lane_claim *claim)
 {
-    const struct dvelrec_lane **lanes = sorted_lanes(evc);
+    struct dvelrec_lane **lanes;
     char *error = NULL;
+    size_t n;
 
-    for (size_t i = 0; i < evc->n_lanes && !error; i++) {
+    lanes = sorted_lanes(live, evc, &n);
+    for (size_t i = 0; i < n && !error; i++) {
         const struct dvelrec_lane *other = lanes[i];
 
         if (strcmp(other->port, claim->port)) {
             continue;
         }
-        if (claim->has_vlan && other->n_vlan
-            && other->vlan[0] == claim->vlan) {
-            error = xasprintf("lane %s: port %s VLAN %"PRId64" already "
-                              "used by lane %s of EVC %s",
-                              claim->name, claim->port, claim->vlan,
-                              other->name, evc->name);
-        } else if (claim->has_key && other->n_tunnel_key
-                   && other->tunnel_key[0] == claim->key) {
-            error = xasprintf("lane %s: port %s key %"PRId64" already "
-                              "used by lane %s of EVC %s",
-                              claim->name, claim->port, claim->key,
-                              other->name, evc->name);
-        } else if (!claim->has_vlan && !claim->has_key) {
+        if (!claim->has_vlan && !claim->has_key) {
             error = xasprintf("lane %s: port %s (whole port) already "
                               "used by lane %s of EVC %s",
                               claim->name, claim->port,
@@ -689,6 +896,22 @@ check_lane_vs_evc_lanes(const struct dvelrec_evc *evc,
                               "by lane %s of EVC %s",
                               claim->name, claim->port,
                               other->name, evc->name);
+        } else if (claim->has_vlan) {
+            /* Clashes with the same VLAN, or with any tunnel key. */
+            if (!other->n_vlan || other->vlan[0] == claim->vlan) {
+                error = xasprintf("lane %s: port %s VLAN %"PRId64" already "
+                                  "used by lane %s of EVC %s",
+                                  claim->name, claim->port, claim->vlan,
+                                  other->name, evc->name);
+            }
+        } else {
+            /* Clashes with the same tunnel key, or with any VLAN. */
+            if (!other->n_tunnel_key || other->tunnel_key[0] == claim->key) {
+                error = xasprintf("lane %s: port %s tunnel key %"PRId64" "
+                                  "already used by lane %s of EVC %s",
+                                  claim->name, claim->port, claim->key,
+                                  other->name, evc->name);
+            }
         }
     }
     free(lanes);
@@ -703,8 +926,8 @@ check_lane_vs_evc_lanes(const struct dvelrec_evc *evc,
  * 'owner' is checked first, then the other EVCs in order of name, so that
  * the message is predictable. */
 static char * OVS_WARN_UNUSED_RESULT
-check_lane(struct ovsdb_idl *idl, const struct dvelrec_evc *owner,
-           const struct lane_claim *claim)
+check_lane(struct ovsdb_idl *idl, const struct live_rows *live,
+           const struct dvelrec_evc *owner, const struct lane_claim *claim)
 {
     const struct dvelrec_evc **evcs;
     char *error = NULL;
@@ -725,13 +948,13 @@ check_lane(struct ovsdb_idl *idl, const struct dvelrec_evc *owner,
         }
     }
     if (!error) {
-        error = check_lane_vs_evc_lanes(owner, claim);
+        error = check_lane_vs_evc_lanes(live, owner, claim);
     }
     for (size_t i = 0; i < n && !error; i++) {
         const struct dvelrec_evc *evc = evcs[i];
 
         if (evc != owner && !strcmp(evc->bridge, owner->bridge)) {
-            error = check_lane_vs_evc_lanes(evc, claim);
+            error = check_lane_vs_evc_lanes(live, evc, claim);
         }
     }
     free(evcs);
@@ -792,17 +1015,23 @@ cmd_add_evc(struct ctl_context *ctx)
         }
     }
 
-    verify_config(dctx);
-    if (find_evc(ctx, name, false)) {
+    struct live_rows live;
+    live_rows_init(&live, ctx->idl);
+    error = verify_config(dctx, &live);
+    if (!error && find_evc(ctx, name, false)) {
         if (!may_exist) {
             ctl_error(ctx, "EVC %s already exists", name);
         }
+        live_rows_destroy(&live);
         return;
     }
-
-    error = check_uni(ctx->idl, name, bridge, uni_port, has_c_vlan, c_vlan);
+    if (!error) {
+        error = check_uni(ctx->idl, name, bridge, uni_port, has_c_vlan,
+                          c_vlan);
+    }
     if (error) {
         ctx->error = error;
+        live_rows_destroy(&live);
         return;
     }
 
@@ -817,14 +1046,14 @@ cmd_add_evc(struct ctl_context *ctx)
         dvelrec_evc_set_policy(evc, policy);
     }
 
-    const struct dvelrec_dvel_global *global = dctx->global;
-    struct dvelrec_evc **evcs = xmalloc((global->n_evcs + 1) * sizeof *evcs);
-    if (global->n_evcs) {
-        memcpy(evcs, global->evcs, global->n_evcs * sizeof *evcs);
-    }
-    evcs[global->n_evcs] = CONST_CAST(struct dvelrec_evc *, evc);
-    dvelrec_dvel_global_set_evcs(global, evcs, global->n_evcs + 1);
+    size_t n;
+    struct dvelrec_evc **evcs = get_global_evcs(&live, dctx->global, &n,
+                                                NULL);
+    evcs = xrealloc(evcs, (n + 1) * sizeof *evcs);
+    evcs[n] = CONST_CAST(struct dvelrec_evc *, evc);
+    dvelrec_dvel_global_set_evcs(dctx->global, evcs, n + 1);
     free(evcs);
+    live_rows_destroy(&live);
 }
 
 static void
@@ -832,39 +1061,46 @@ cmd_del_evc(struct ctl_context *ctx)
 {
     struct dvel_ctl_context *dctx = dvel_ctl_context_cast(ctx);
     bool must_exist = !shash_find(&ctx->options, "--if-exists");
-    const struct dvelrec_dvel_global *global = dctx->global;
     const struct dvelrec_evc *evc;
+    struct live_rows live;
 
-    verify_config(dctx);
-    evc = find_evc(ctx, ctx->argv[1], must_exist);
+    live_rows_init(&live, ctx->idl);
+    ctx->error = verify_config(dctx, &live);
+    evc = ctx->error ? NULL : find_evc(ctx, ctx->argv[1], must_exist);
     if (!evc) {
+        live_rows_destroy(&live);
         return;
     }
 
     /* Remove it from the root row. */
-    struct dvelrec_evc **evcs = xmalloc(MAX(global->n_evcs, 1)
-                                        * sizeof *evcs);
-    size_t n = 0;
-    for (size_t i = 0; i < global->n_evcs; i++) {
-        if (global->evcs[i] != evc) {
-            evcs[n++] = global->evcs[i];
+    struct dvelrec_evc **evcs;
+    size_t n_evcs, n = 0;
+
+    evcs = get_global_evcs(&live, dctx->global, &n_evcs, NULL);
+    for (size_t i = 0; i < n_evcs; i++) {
+        if (evcs[i] != evc) {
+            evcs[n++] = evcs[i];
         }
     }
-    dvelrec_dvel_global_set_evcs(global, evcs, n);
+    dvelrec_dvel_global_set_evcs(dctx->global, evcs, n);
     free(evcs);
 
-    /* Delete it and its lanes.  (The database would garbage-collect them,
-     * but deleting them here also hides them from later commands.) */
-    size_t n_lanes = evc->n_lanes;
-    struct dvelrec_lane **lanes = xmalloc(MAX(n_lanes, 1) * sizeof *lanes);
-    if (n_lanes) {
-        memcpy(lanes, evc->lanes, n_lanes * sizeof *lanes);
-    }
+    /* Delete it and those of its lanes that no other EVC holds (another EVC
+     * can hold the same lane row, if the database commands made it so).
+     * The database would garbage-collect them, but deleting them here also
+     * hides them from later commands. */
+    struct dvelrec_lane **lanes;
+    size_t n_lanes;
+
+    lanes = get_evc_lanes(&live, evc, &n_lanes, NULL);
     dvelrec_evc_delete(evc);
     for (size_t i = 0; i < n_lanes; i++) {
-        dvelrec_lane_delete(lanes[i]);
+        if (!lane_is_held(ctx->idl, lanes[i])) {
+            dvelrec_lane_delete(lanes[i]);
+        }
     }
     free(lanes);
+    live_rows_destroy(&live);
 }
 
 static void
@@ -934,22 +1170,27 @@ cmd_add_lane(struct ctl_context *ctx)
         return;
     }
 
-    verify_config(dctx);
-    evc = find_evc(ctx, evc_name, true);
+    struct live_rows live;
+    live_rows_init(&live, ctx->idl);
+    ctx->error = verify_config(dctx, &live);
+    evc = ctx->error ? NULL : find_evc(ctx, evc_name, true);
     if (!evc) {
+        live_rows_destroy(&live);
         return;
     }
-    if (find_lane(ctx, evc, name, false)) {
+    if (find_lane(ctx, &live, evc, name, false)) {
         if (!may_exist) {
             ctl_error(ctx, "EVC %s already has a lane named %s",
                       evc_name, name);
         }
+        live_rows_destroy(&live);
         return;
     }
 
-    error = check_lane(ctx->idl, evc, &claim);
+    error = check_lane(ctx->idl, &live, evc, &claim);
     if (error) {
         ctx->error = error;
+        live_rows_destroy(&live);
         return;
     }
 
@@ -967,14 +1208,13 @@ cmd_add_lane(struct ctl_context *ctx)
         dvelrec_lane_set_probe_interval(lane, &probe_interval, 1);
     }
 
-    struct dvelrec_lane **lanes = xmalloc((evc->n_lanes + 1)
-                                          * sizeof *lanes);
-    if (evc->n_lanes) {
-        memcpy(lanes, evc->lanes, evc->n_lanes * sizeof *lanes);
-    }
-    lanes[evc->n_lanes] = CONST_CAST(struct dvelrec_lane *, lane);
-    dvelrec_evc_set_lanes(evc, lanes, evc->n_lanes + 1);
+    size_t n;
+    struct dvelrec_lane **lanes = get_evc_lanes(&live, evc, &n, NULL);
+    lanes = xrealloc(lanes, (n + 1) * sizeof *lanes);
+    lanes[n] = CONST_CAST(struct dvelrec_lane *, lane);
+    dvelrec_evc_set_lanes(evc, lanes, n + 1);
     free(lanes);
+    live_rows_destroy(&live);
 }
 
 static void
@@ -984,33 +1224,39 @@ cmd_del_lane(struct ctl_context *ctx)
     bool must_exist = !shash_find(&ctx->options, "--if-exists");
     const struct dvelrec_evc *evc;
     const struct dvelrec_lane *lane;
+    struct live_rows live;
 
-    verify_config(dctx);
-    evc = find_evc(ctx, ctx->argv[1], must_exist);
-    if (!evc) {
-        return;
-    }
-    lane = find_lane(ctx, evc, ctx->argv[2], must_exist);
+    live_rows_init(&live, ctx->idl);
+    ctx->error = verify_config(dctx, &live);
+    evc = ctx->error ? NULL : find_evc(ctx, ctx->argv[1], must_exist);
+    lane = evc ? find_lane(ctx, &live, evc, ctx->argv[2], must_exist) : NULL;
     if (!lane) {
+        live_rows_destroy(&live);
         return;
     }
 
-    if (evc->pinned_lane == lane) {
+    if (get_pinned_lane(&live, evc) == lane) {
         dvelrec_evc_set_pinned_lane(evc, NULL);
     }
 
-    struct dvelrec_lane **lanes = xmalloc(MAX(evc->n_lanes, 1)
-                                          * sizeof *lanes);
-    size_t n = 0;
-    for (size_t i = 0; i < evc->n_lanes; i++) {
-        if (evc->lanes[i] != lane) {
-            lanes[n++] = evc->lanes[i];
+    struct dvelrec_lane **lanes;
+    size_t n_lanes, n = 0;
+
+    lanes = get_evc_lanes(&live, evc, &n_lanes, NULL);
+    for (size_t i = 0; i < n_lanes; i++) {
+        if (lanes[i] != lane) {
+            lanes[n++] = lanes[i];
         }
     }
     dvelrec_evc_set_lanes(evc, lanes, n);
     free(lanes);
 
-    dvelrec_lane_delete(lane);
+    /* Another EVC can hold the same lane row, if the database commands made
+     * it so.  Then it keeps the lane. */
+    if (!lane_is_held(ctx->idl, lane)) {
+        dvelrec_lane_delete(lane);
+    }
+    live_rows_destroy(&live);
 }
 
 static void
@@ -1021,11 +1267,17 @@ cmd_list_lanes(struct ctl_context *ctx)
         return;
     }
 
-    const struct dvelrec_lane **lanes = sorted_lanes(evc);
-    for (size_t i = 0; i < evc->n_lanes; i++) {
+    struct dvelrec_lane **lanes;
+    struct live_rows live;
+    size_t n;
+
+    live_rows_init(&live, ctx->idl);
+    lanes = sorted_lanes(&live, evc, &n);
+    for (size_t i = 0; i < n; i++) {
         ds_put_format(&ctx->output, "%s\n", lanes[i]->name);
     }
     free(lanes);
+    live_rows_destroy(&live);
 }
 
 static void
@@ -1056,11 +1308,15 @@ cmd_pin_lane(struct ctl_context *ctx)
         return;
     }
     dvelrec_evc_verify_lanes(evc);
-    lane = find_lane(ctx, evc, ctx->argv[2], true);
+
+    struct live_rows live;
+    live_rows_init(&live, ctx->idl);
+    lane = find_lane(ctx, &live, evc, ctx->argv[2], true);
     if (lane) {
         dvelrec_lane_verify_name(lane);
         dvelrec_evc_set_pinned_lane(evc, lane);
     }
+    live_rows_destroy(&live);
 }
 
 static void
@@ -1105,11 +1361,10 @@ show_smap(struct ds *output, int indent, const char *name,
 }
 
 static void
-show_lane(struct ds *output, const struct dvelrec_evc *evc,
-          const struct dvelrec_lane *lane)
+show_lane(struct ds *output, const struct dvelrec_lane *lane, bool pinned)
 {
     ds_put_format(output, "    Lane %s%s\n", lane->name,
-                  evc->pinned_lane == lane ? " (pinned)" : "");
+                  pinned ? " (pinned)" : "");
     ds_put_format(output, "        port: %s\n", lane->port);
     if (lane->n_vlan) {
         ds_put_format(output, "        vlan: %"PRId64"\n", lane->vlan[0]);
@@ -1135,11 +1390,14 @@ cmd_show(struct ctl_context *ctx)
 {
     const struct dvelrec_evc **evcs;
     struct ds *output = &ctx->output;
+    struct live_rows live;
     size_t n;
 
+    live_rows_init(&live, ctx->idl);
     evcs = sorted_evcs(ctx->idl, &n);
     for (size_t i = 0; i < n; i++) {
         const struct dvelrec_evc *evc = evcs[i];
+        const struct dvelrec_lane *pinned = get_pinned_lane(&live, evc);
 
         ds_put_format(output, "EVC %s\n", evc->name);
         ds_put_format(output, "    bridge: %s\n", evc->bridge);
@@ -1150,9 +1408,8 @@ cmd_show(struct ctl_context *ctx)
         ds_put_format(output, "    policy: %s\n",
                       evc->policy && evc->policy[0]
                       ? evc->policy : "preference");
-        if (evc->pinned_lane) {
-            ds_put_format(output, "    pinned_lane: %s\n",
-                          evc->pinned_lane->name);
+        if (pinned) {
+            ds_put_format(output, "    pinned_lane: %s\n", pinned->name);
         }
         show_smap(output, 4, "options", &evc->options);
         show_status(output, 4, &evc->status, "state");
@@ -1162,13 +1419,15 @@ cmd_show(struct ctl_context *ctx)
         show_status(output, 4, &evc->status, "switches");
         show_status(output, 4, &evc->status, "reason");
 
-        const struct dvelrec_lane **lanes = sorted_lanes(evc);
-        for (size_t j = 0; j < evc->n_lanes; j++) {
-            show_lane(output, evc, lanes[j]);
+        size_t n_lanes;
+        struct dvelrec_lane **lanes = sorted_lanes(&live, evc, &n_lanes);
+        for (size_t j = 0; j < n_lanes; j++) {
+            show_lane(output, lanes[j], lanes[j] == pinned);
         }
         free(lanes);
     }
     free(evcs);
+    live_rows_destroy(&live);
 }
 
 static const struct ctl_table_class tables[DVELREC_N_TABLES] = {
