@@ -44,9 +44,11 @@ clean-local:
 
 # Unit tests of the probe code, run by the autotest suite.
 noinst_PROGRAMS += tests/test-y1731
-tests_test_y1731_SOURCES = tests/test-y1731.c probes/y1731.c probes/y1731.h
+tests_test_y1731_SOURCES = tests/test-y1731.c tests/unit-check.h \
+	probes/y1731.c probes/y1731.h
 noinst_PROGRAMS += tests/test-lane-stats
-tests_test_lane_stats_SOURCES = tests/test-lane-stats.c probes/lane-stats.c \
+tests_test_lane_stats_SOURCES = tests/test-lane-stats.c tests/unit-check.h \
+	probes/lane-stats.c \
 	probes/lane-stats.h
 tests_test_lane_stats_LDADD = $(OVS_LIBOPENVSWITCH) -lm
 tests_test_lane_stats_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)

@@ -25,18 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int n_failed;
-static int n_checks;
-
-#define CHECK(COND)                                                     \
-    do {                                                                \
-        n_checks++;                                                     \
-        if (!(COND)) {                                                  \
-            n_failed++;                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n",                \
-                    __FILE__, __LINE__, #COND);                         \
-        }                                                               \
-    } while (0)
+#include "tests/unit-check.h"
 
 static bool
 near(double a, double b)
@@ -173,6 +162,5 @@ main(void)
 {
     test_delays();
     test_loss();
-    printf("%d checks, %d failed\n", n_checks, n_failed);
-    return n_failed ? 1 : 0;
+    return unit_check_report();
 }

@@ -29,18 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int n_failed;
-static int n_checks;
-
-#define CHECK(COND)                                                     \
-    do {                                                                \
-        n_checks++;                                                     \
-        if (!(COND)) {                                                  \
-            n_failed++;                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n",                \
-                    __FILE__, __LINE__, #COND);                         \
-        }                                                               \
-    } while (0)
+#include "tests/unit-check.h"
 
 /* A DMM written out byte by byte from Y.1731 (figure 9.14-1): MEG level 5
  * in C-VLAN 100, TxTimeStampf 0x01020304.05060708, End TLV. */
@@ -398,6 +387,5 @@ main(int argc, char *argv[])
     test_round_trips();
     test_malformed();
     test_delay();
-    printf("%d checks, %d failed\n", n_checks, n_failed);
-    return n_failed ? 1 : 0;
+    return unit_check_report();
 }
