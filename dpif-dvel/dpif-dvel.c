@@ -73,7 +73,8 @@ realtime_ns(void)
 /* Returns true if 'userdata' is the cookie of a controller action that a
  * dvel probe rule produced, and stores the bridge. */
 static bool
-is_dvel_userdata(const struct nlattr *userdata, struct uuid *ofproto_uuid)
+is_dvel_userdata(const struct nlattr *userdata, struct uuid *ofproto_uuid,
+                 uint64_t *rule_cookie)
 {
     struct user_action_cookie cookie;
 
@@ -88,6 +89,7 @@ is_dvel_userdata(const struct nlattr *userdata, struct uuid *ofproto_uuid)
         return false;
     }
     *ofproto_uuid = cookie.ofproto_uuid;
+    *rule_cookie = ntohll(get_32aligned_be64(&cookie.controller.rule_cookie));
     return true;
 }
 
@@ -99,8 +101,10 @@ dpif_dvel_upcall(const struct dp_packet *packet, const struct flow *flow,
                  void *aux OVS_UNUSED)
 {
     struct uuid ofproto_uuid;
+    uint64_t rule_cookie;
 
-    if (type == DPIF_UC_ACTION && is_dvel_userdata(userdata, &ofproto_uuid)) {
+    if (type == DPIF_UC_ACTION
+        && is_dvel_userdata(userdata, &ofproto_uuid, &rule_cookie)) {
         /* Taken first, before anything else touches the frame. */
         uint64_t rx_ns = realtime_ns();
         struct rx_consumer *c = ovsrcu_get(struct rx_consumer *,
@@ -110,8 +114,8 @@ dpif_dvel_upcall(const struct dp_packet *packet, const struct flow *flow,
         COVERAGE_INC(dpif_dvel_intercept);
         atomic_add_relaxed(&n_intercepted, 1, &orig);
         if (c) {
-            c->cb(packet, &ofproto_uuid, flow->in_port.odp_port, rx_ns,
-                  c->aux);
+            c->cb(packet, &ofproto_uuid, rule_cookie, flow->in_port.odp_port,
+                  rx_ns, c->aux);
         } else {
             atomic_add_relaxed(&n_no_consumer, 1, &orig);
         }

@@ -37,21 +37,23 @@ struct dp_packet;
 #define DPIF_DVEL_TYPE "dvel"
 
 /* The OpenFlow cookies of dvel's hidden "send to the probe engine" rules
- * have these top 16 bits (the rest identifies the EVC).  The datapath
- * recognises intercepted frames by this prefix in the controller action's
- * userdata. */
+ * have these top 16 bits; the low 32 bits are the lane's probe ID.  The
+ * datapath recognises intercepted frames by this prefix in the controller
+ * action's userdata. */
 #define DPIF_DVEL_PROBE_COOKIE_PREFIX 0xd7e2000000000000ULL
 #define DPIF_DVEL_PROBE_COOKIE_MASK   0xffff000000000000ULL
+#define DPIF_DVEL_PROBE_ID_MASK       0x00000000ffffffffULL
 
 /* Called in the receiving datapath thread for each intercepted frame.
  * 'packet' belongs to the datapath: copy what you keep.  'rx_ns' is the
  * receive time (CLOCK_REALTIME, nanoseconds), 'ofproto_uuid' names the
- * bridge and 'in_port' is the datapath ingress port (the controller
- * action's cookie carries no OpenFlow port). */
+ * bridge, 'rule_cookie' is the cookie of the rule that sent the frame here
+ * and 'in_port' is the datapath ingress port (the controller action's
+ * cookie carries no OpenFlow port). */
 typedef void dpif_dvel_rx_cb(const struct dp_packet *packet,
                              const struct uuid *ofproto_uuid,
-                             odp_port_t in_port, uint64_t rx_ns,
-                             void *aux);
+                             uint64_t rule_cookie, odp_port_t in_port,
+                             uint64_t rx_ns, void *aux);
 
 void dpif_dvel_set_rx_cb(dpif_dvel_rx_cb *, void *aux);
 

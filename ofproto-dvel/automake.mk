@@ -53,6 +53,8 @@ ofproto_dvel_ovs_vswitchd_dvel_SOURCES = \
 	ofproto-dvel/evc.h \
 	ofproto-dvel/evc-flows.c \
 	ofproto-dvel/evc-flows.h \
+	ofproto-dvel/lane-probe.c \
+	ofproto-dvel/lane-probe.h \
 	ofproto-dvel/dvel-unixctl.c \
 	ofproto-dvel/dvel-unixctl.h \
 	ofproto-dvel/vswitchd-hooks.c \

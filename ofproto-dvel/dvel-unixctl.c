@@ -24,6 +24,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
+#include "probes/probe-engine.h"
 #include "probes/probe-io.h"
 #include "unixctl.h"
 #include "util.h"
@@ -42,6 +43,22 @@ find_evc_or_reply(struct unixctl_conn *conn, const char *name)
         free(msg);
     }
     return evc;
+}
+
+/* Finds lane 'name' of 'evc', or replies with an error and returns NULL. */
+static struct dvel_lane *
+find_lane_or_reply(struct unixctl_conn *conn, const struct dvel_evc *evc,
+                   const char *name)
+{
+    struct dvel_lane *lane = evc_find_lane(evc, name);
+
+    if (!lane) {
+        char *msg = xasprintf("EVC %s has no lane named %s", evc->name,
+                              name);
+        unixctl_command_reply_error(conn, msg);
+        free(msg);
+    }
+    return lane;
 }
 
 typedef void format_func(const struct dvel_evc *, struct ds *);
@@ -96,11 +113,8 @@ dvel_unixctl_lane_set(struct unixctl_conn *conn, int argc OVS_UNUSED,
     if (!evc) {
         return;
     }
-    lane = evc_find_lane(evc, argv[2]);
+    lane = find_lane_or_reply(conn, evc, argv[2]);
     if (!lane) {
-        msg = xasprintf("EVC %s has no lane named %s", evc->name, argv[2]);
-        unixctl_command_reply_error(conn, msg);
-        free(msg);
         return;
     }
 
@@ -140,6 +154,125 @@ dvel_unixctl_lane_clear(struct unixctl_conn *conn, int argc OVS_UNUSED,
     free(msg);
 }
 
+struct lane_list {
+    const struct dvel_lane **lanes;
+    size_t n;
+};
+
+/* Collects the lanes that "[EVC [LANE]]" arguments name: all lanes of all
+ * EVCs, of one EVC, or one lane.  Returns false after replying with an
+ * error if a name is unknown. */
+static bool
+select_lanes(struct unixctl_conn *conn, int argc, const char *argv[],
+             struct lane_list *out)
+{
+    const struct dvel_lane **lanes = NULL;
+    size_t n_lanes = 0, allocated = 0;
+    struct dvel_evc **evcs;
+    size_t n_evcs;
+
+    if (argc > 1) {
+        struct dvel_evc *evc = find_evc_or_reply(conn, argv[1]);
+        if (!evc) {
+            return false;
+        }
+        evcs = xmalloc(sizeof *evcs);
+        evcs[0] = evc;
+        n_evcs = 1;
+    } else {
+        evcs = evc_sorted(&n_evcs);
+    }
+
+    for (size_t i = 0; i < n_evcs; i++) {
+        for (size_t j = 0; j < evcs[i]->n_lanes; j++) {
+            const struct dvel_lane *lane = evcs[i]->order[j];
+
+            if (argc > 2 && strcmp(lane->name, argv[2])) {
+                continue;
+            }
+            if (n_lanes >= allocated) {
+                lanes = x2nrealloc(lanes, &allocated, sizeof *lanes);
+            }
+            lanes[n_lanes++] = lane;
+        }
+    }
+    if (argc > 2 && !n_lanes) {
+        find_lane_or_reply(conn, evcs[0], argv[2]);
+        free(evcs);
+        free(lanes);
+        return false;
+    }
+    free(evcs);
+    out->lanes = lanes;
+    out->n = n_lanes;
+    return true;
+}
+
+static void
+dvel_unixctl_probe_show(struct unixctl_conn *conn, int argc,
+                        const char *argv[], void *aux OVS_UNUSED)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct lane_list list;
+
+    if (!select_lanes(conn, argc, argv, &list)) {
+        return;
+    }
+    for (size_t i = 0; i < list.n; i++) {
+        const struct dvel_lane *lane = list.lanes[i];
+
+        ds_put_format(&s, "evc %s lane %s:\n", lane->evc->name, lane->name);
+        if (!probe_engine_format(lane->probe_id, &s)) {
+            ds_put_format(&s, "  no probes: %s\n",
+                          lane->problem ? lane->problem
+                                        : "lane does not carry the EVC");
+        }
+    }
+    free(list.lanes);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+dvel_unixctl_probe_stats_clear(struct unixctl_conn *conn, int argc,
+                               const char *argv[], void *aux OVS_UNUSED)
+{
+    struct lane_list list;
+
+    if (argc == 1) {
+        probe_engine_clear_all_stats();
+    } else {
+        if (!select_lanes(conn, argc, argv, &list)) {
+            return;
+        }
+        for (size_t i = 0; i < list.n; i++) {
+            probe_engine_clear_stats(list.lanes[i]->probe_id);
+        }
+        free(list.lanes);
+    }
+    unixctl_command_reply(conn, "statistics cleared");
+}
+
+static void
+dvel_unixctl_lane_history(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                          const char *argv[], void *aux OVS_UNUSED)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    const struct dvel_evc *evc = find_evc_or_reply(conn, argv[1]);
+    const struct dvel_lane *lane;
+
+    if (!evc || !(lane = find_lane_or_reply(conn, evc, argv[2]))) {
+        return;
+    }
+    if (!probe_engine_format_history(lane->probe_id, &s)) {
+        unixctl_command_reply_error(conn, "the lane does not carry the EVC, "
+                                    "so it has no measurements");
+    } else {
+        unixctl_command_reply(conn, ds_cstr(&s));
+    }
+    ds_destroy(&s);
+}
+
 static void
 dvel_unixctl_dp_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                      const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
@@ -147,6 +280,7 @@ dvel_unixctl_dp_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct ds s = DS_EMPTY_INITIALIZER;
 
     probe_io_format(&s);
+    probe_engine_format_global(&s);
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
 }
@@ -199,6 +333,12 @@ dvel_unixctl_register(void)
                              dvel_unixctl_lane_set, NULL);
     unixctl_command_register("dvel/lane-clear", "EVC", 1, 1,
                              dvel_unixctl_lane_clear, NULL);
+    unixctl_command_register("dvel/probe-show", "[EVC [LANE]]", 0, 2,
+                             dvel_unixctl_probe_show, NULL);
+    unixctl_command_register("dvel/probe-stats-clear", "[EVC [LANE]]", 0, 2,
+                             dvel_unixctl_probe_stats_clear, NULL);
+    unixctl_command_register("dvel/lane-history", "EVC LANE", 2, 2,
+                             dvel_unixctl_lane_history, NULL);
     unixctl_command_register("dvel/dp-show", "", 0, 0,
                              dvel_unixctl_dp_show, NULL);
     unixctl_command_register("dvel/send-frame", "BRIDGE PORT HEX", 3, 3,

@@ -24,6 +24,7 @@
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "openvswitch/poll-loop.h"
+#include "probes/probe-engine.h"
 #include "probes/probe-io.h"
 #include "smap.h"
 #include "sset.h"
@@ -57,6 +58,12 @@ static bool db_missing_warned;
 static struct ovsdb_idl_txn *status_txn;
 static bool status_dirty;
 static long long int next_status_msec;
+
+/* Probe statistics in the Lane table's status column are refreshed this
+ * often (Dvel_Global other_config:stats-interval), not with every probe. */
+#define STATS_INTERVAL_DEFAULT_MS 5000
+static int stats_interval_ms = STATS_INTERVAL_DEFAULT_MS;
+static long long int next_stats_msec;
 
 static void
 status_txn_abort(void)
@@ -288,6 +295,20 @@ dvel_run(void)
     if (evc_run()) {
         status_dirty = true;
     }
+    if (time_msec() >= next_stats_msec) {
+        const struct dvelrec_dvel_global *global
+            = dvelrec_dvel_global_first(dvel_idl);
+        int interval = global ? smap_get_int(&global->other_config,
+                                             "stats-interval",
+                                             STATS_INTERVAL_DEFAULT_MS)
+                              : STATS_INTERVAL_DEFAULT_MS;
+
+        stats_interval_ms = MAX(interval, 1000);
+        next_stats_msec = time_msec() + stats_interval_ms;
+        if (hmap_count(evc_all())) {
+            status_dirty = true;
+        }
+    }
     status_run();
 }
 
@@ -307,6 +328,9 @@ dvel_wait(void)
     ovsdb_idl_wait(ovs_idl);
     ovsdb_idl_wait(dvel_idl);
     evc_wait();
+    if (hmap_count(evc_all())) {
+        poll_timer_wait_until(next_stats_msec);
+    }
     if (!db_missing_warned && !ovsdb_idl_has_ever_connected(dvel_idl)) {
         poll_timer_wait_until(dvel_connect_msec + DB_MISSING_WARN_MSEC);
     }
@@ -330,6 +354,7 @@ dvel_exit(void)
 {
     probe_io_exit();
     evc_destroy_all();
+    probe_engine_destroy_all();
     status_txn_abort();
     ovsdb_idl_destroy(dvel_idl);
     dvel_idl = NULL;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "coverage.h"
+#include "dpif.h"
 #include "dpif-dvel/dpif-dvel.h"
 #include "hash.h"
 #include "netdev.h"
@@ -34,6 +35,9 @@
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
+#include "probes/probe-engine.h"
+#include "probes/y1731.h"
+#include "seq.h"
 #include "smap.h"
 #include "sset.h"
 #include "timeval.h"
@@ -58,6 +62,15 @@ static unsigned long long int evc_seq;
 static struct sset bridge_names = SSET_INITIALIZER(&bridge_names);
 static bool needs_eval = true;
 static uint32_t last_signature;
+
+/* Probe IDs: never reused while the process runs, never zero. */
+static uint32_t next_probe_id = 1;
+
+/* Dvel_Global other_config:lane-history. */
+static int probe_history_sec = PROBE_DEFAULT_HISTORY_SEC;
+
+/* probe_engine_seq() when the lanes' probe states were last read. */
+static uint64_t probe_seqno;
 
 /* When a flow_mod failed, the time to evaluate again, or LLONG_MAX. */
 #define FLOW_RETRY_MSEC 1000
@@ -151,6 +164,7 @@ lane_destroy(struct dvel_lane *lane)
         free(lane->port);
         free(lane->problem);
         free(lane->next_problem);
+        free(lane->probe_error);
         free(lane);
     }
 }
@@ -203,6 +217,11 @@ lane_configure(struct dvel_lane *lane, const struct dvelrec_lane *row)
                   ? ETH_TYPE_VLAN_8021AD : ETH_TYPE_VLAN_8021Q);
     lane->bad_tpid = lane->tpid == ETH_TYPE_VLAN_8021Q
                      && strcmp(tpid, "0x8100");
+
+    free(lane->probe_error);
+    lane->probe_error = lane_probe_parse(&row->probe, row->probe_interval,
+                                         row->n_probe_interval,
+                                         &lane->probe);
 }
 
 static void
@@ -247,6 +266,10 @@ evc_configure(struct dvel_evc *evc, const struct dvelrec_evc *row)
             lane->uuid = *uuid;
             lane->evc = evc;
             lane->ofp_port = OFPP_NONE;
+            lane->probe_id = next_probe_id++;
+            if (!next_probe_id) {
+                next_probe_id = 1;
+            }
         }
         lane_configure(lane, lrow);
         hmap_insert(&evc->lanes, &lane->node, uuid_hash(uuid));
@@ -271,6 +294,14 @@ evc_reconfigure(struct ovsdb_idl *idl)
     const struct dvelrec_evc *row;
     struct dvel_evc *evc;
     struct hmap old = HMAP_INITIALIZER(&old);
+
+    const struct dvelrec_dvel_global *global
+        = dvelrec_dvel_global_first(idl);
+    int history = global ? smap_get_int(&global->other_config,
+                                        "lane-history",
+                                        PROBE_DEFAULT_HISTORY_SEC)
+                         : PROBE_DEFAULT_HISTORY_SEC;
+    probe_history_sec = MIN(MAX(history, 0), 86400);
 
     hmap_swap(&old, &all_evcs);
     DVELREC_EVC_FOR_EACH (row, idl) {
@@ -558,6 +589,9 @@ lane_check_config(const struct dvel_evc *evc, const struct dvel_lane *lane)
     if (lane->vlan && lane->has_key) {
         return xstrdup("vlan and tunnel_key cannot both be set");
     }
+    if (lane->probe_error) {
+        return xstrdup(lane->probe_error);
+    }
     for (size_t i = 0; i < evc->n_lanes; i++) {
         const struct dvel_lane *other = evc->order[i];
         if (other != lane && !strcmp(other->name, lane->name)) {
@@ -706,6 +740,83 @@ grant_all(struct claim_reqs *r, struct claims *claims)
     hmap_destroy(&owners);
 }
 
+/* ------------------------------------------------------------------------
+ * What the probe engine needs to know about a lane. */
+
+/* The bridge's own MAC, that of its local port: the source address of its
+ * probes and the destination of replies to them. */
+static bool
+bridge_mac(const struct ofproto *ofproto, struct eth_addr *mac)
+{
+    const struct ofport *local = ofproto_get_port(ofproto, OFPP_LOCAL);
+
+    return (local && !netdev_get_etheraddr(local->netdev, mac)
+            && !eth_addr_is_zero(*mac));
+}
+
+/* The datapath port that sends on 'ofp_port' directly, or ODPP_NONE if
+ * frames must go through OpenFlow translation (tunnels, patch ports). */
+static odp_port_t
+direct_odp_port(struct ofproto *ofproto_, ofp_port_t ofp_port)
+{
+    struct ofproto_dpif *ofproto = CONTAINER_OF(ofproto_,
+                                                struct ofproto_dpif, up);
+    const struct ofport *ofport = ofproto_get_port(ofproto_, ofp_port);
+    struct dpif_port dpif_port;
+    odp_port_t odp_port = ODPP_NONE;
+
+    if (!ofport || netdev_get_tunnel_config(ofport->netdev)
+        || !strcmp(netdev_get_type(ofport->netdev), "patch")) {
+        return ODPP_NONE;
+    }
+    if (!dpif_port_query_by_name(ofproto->backer->dpif,
+                                 netdev_get_name(ofport->netdev),
+                                 &dpif_port)) {
+        odp_port = dpif_port.port_no;
+        dpif_port_destroy(&dpif_port);
+    }
+    return odp_port;
+}
+
+/* Fills 'cfg' with what the probe engine needs for a lane.  The caller
+ * frees it with probe_lane_cfg_destroy(). */
+static void
+lane_make_probe_cfg(const struct lane_probe *p, uint32_t id,
+                    const char *evc_name, const char *lane_name,
+                    struct ofproto *ofproto, ofp_port_t ofp_port, int vlan,
+                    uint16_t tpid, bool has_key, uint32_t key,
+                    const struct eth_addr mac, struct probe_lane_cfg *cfg)
+{
+    *cfg = (struct probe_lane_cfg) {
+        .id = id,
+        .name = xasprintf("%s/%s", evc_name, lane_name),
+        .ofproto_uuid = CONTAINER_OF(ofproto, struct ofproto_dpif, up)->uuid,
+        .ofp_port = ofp_port,
+        .odp_port = direct_odp_port(ofproto, ofp_port),
+        .vid = vlan,
+        .tpid = tpid,
+        .has_key = has_key,
+        .key = key,
+        .mac = mac,
+        .initiate = p->enable,
+        .dm = p->dm,
+        .slm = p->slm,
+        .level = p->level,
+        .mep_id = p->mep_id,
+        .remote_mep_id = p->remote_mep_id,
+        .test_id = p->test_id,
+        .has_remote_mac = p->has_remote_mac,
+        .remote_mac = p->remote_mac,
+        .interval_ms = p->interval_ms,
+        .detect_mult = p->detect_mult,
+        .jitter_pct = p->jitter_pct,
+        .max_rtt_ms = p->max_rtt_ms,
+        .max_loss_pct = p->max_loss_pct,
+        .max_delay_ms = p->max_delay_ms,
+        .history_sec = probe_history_sec,
+    };
+}
+
 /* Sets each lane of 'evc' from its 'next_problem', logging changes. */
 static void
 evc_finish_lanes(struct dvel_evc *evc, const struct ofproto *ofproto)
@@ -719,6 +830,18 @@ evc_finish_lanes(struct dvel_evc *evc, const struct ofproto *ofproto)
         if (!problem) {
             lane->usable = true;
             lane->up = port_is_up(ofproto, lane->ofp_port, &problem);
+            if (!bridge_mac(ofproto, &lane->mac)) {
+                lane->mac = eth_addr_zero;
+            }
+            if (lane->up) {
+                char *why = NULL;
+                if (probe_engine_get_state(lane->probe_id, &why)
+                    == PROBE_DOWN) {
+                    lane->up = false;
+                    problem = xasprintf("probes: %s", why ? why : "lost");
+                }
+                free(why);
+            }
         } else {
             lane->ofp_port = OFPP_NONE;
         }
@@ -898,8 +1021,18 @@ evc_build_flows(const struct dvel_evc *evc, struct dvel_flow_set *set)
                                                       : DVEL_PRIO_PORT,
                           cookie, &ofpacts);
 
-        /* Hidden: Y.1731 frames on the lane go to the probe engine. */
-        match_set_dl_type(&match, htons(ETH_TYPE_CFM));
+        /* Hidden: Y.1731 frames on the lane for this end's maintenance
+         * point go to the probe engine: those addressed to the bridge and
+         * those to the multicast address of the lane's MEG level.  Other
+         * CFM frames (the customer's, at its own levels and addresses) are
+         * left to the rule above and cross the EVC untouched. */
+        struct eth_addr dsts[2];
+        size_t n_dsts = 0;
+
+        y1731_multicast_dst(lane->probe.level, dsts[n_dsts++].ea);
+        if (!eth_addr_is_zero(lane->mac)) {
+            dsts[n_dsts++] = lane->mac;
+        }
         ofpbuf_clear(&ofpacts);
         struct ofpact_controller *oc = ofpact_put_CONTROLLER(&ofpacts);
         oc->max_len = UINT16_MAX;
@@ -907,9 +1040,13 @@ evc_build_flows(const struct dvel_evc *evc, struct dvel_flow_set *set)
         oc->meter_id = NX_CTLR_NO_METER;
         oc->provider_meter_id = UINT32_MAX;
         ofpact_finish_CONTROLLER(&ofpacts, &oc);
-        dvel_flow_set_add(set, &match, DVEL_PRIO_PROBE,
-                          DPIF_DVEL_PROBE_COOKIE_PREFIX | evc->uuid.parts[0],
-                          &ofpacts);
+        match_set_dl_type(&match, htons(ETH_TYPE_CFM));
+        for (size_t j = 0; j < n_dsts; j++) {
+            match_set_dl_dst(&match, dsts[j]);
+            dvel_flow_set_add(set, &match, DVEL_PRIO_PROBE,
+                              DPIF_DVEL_PROBE_COOKIE_PREFIX | lane->probe_id,
+                              &ofpacts);
+        }
     }
     ofpbuf_uninit(&ofpacts);
 }
@@ -926,6 +1063,7 @@ evc_flow_signature(const struct dvel_evc *evc)
     for (size_t i = 0; i < evc->n_lanes; i++) {
         const struct dvel_lane *lane = evc->order[i];
         h = hash_2words(h, ofp_to_u16(lane->ofp_port) << 1 | lane->usable);
+        h = hash_bytes(&lane->mac, sizeof lane->mac, h);
     }
     return h;
 }
@@ -1017,6 +1155,43 @@ bridge_versions_update(void)
             free(bv);
         }
     }
+}
+
+/* Tells the probe engine about every lane that carries an EVC: each of
+ * them answers probes, and initiates them unless probing is off. */
+static void
+evc_publish_probes(struct dvel_evc **evcs, struct ofproto **ofprotos,
+                   size_t n)
+{
+    struct probe_lane_cfg *cfgs = NULL;
+    size_t n_cfgs = 0, allocated = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct dvel_evc *evc = evcs[i];
+
+        if (!ofprotos[i] || evc->uni_ofp_port == OFPP_NONE) {
+            continue;
+        }
+        for (size_t j = 0; j < evc->n_lanes; j++) {
+            const struct dvel_lane *lane = evc->order[j];
+
+            if (!lane->usable) {
+                continue;
+            }
+            if (n_cfgs >= allocated) {
+                cfgs = x2nrealloc(cfgs, &allocated, sizeof *cfgs);
+            }
+            lane_make_probe_cfg(&lane->probe, lane->probe_id, evc->name,
+                                lane->name, ofprotos[i], lane->ofp_port,
+                                lane->vlan, lane->tpid, lane->has_key,
+                                lane->key, lane->mac, &cfgs[n_cfgs++]);
+        }
+    }
+    probe_engine_set(cfgs, n_cfgs);
+    for (size_t i = 0; i < n_cfgs; i++) {
+        probe_lane_cfg_destroy(&cfgs[i]);
+    }
+    free(cfgs);
 }
 
 /* Resolves every EVC against the running bridges, chooses lanes and keeps
@@ -1144,6 +1319,7 @@ evc_evaluate(void)
     }
 
     bridge_versions_update();
+    evc_publish_probes(evcs, ofprotos, n);
 
     free(reqs.reqs);
     free(ofprotos);
@@ -1172,6 +1348,12 @@ world_signature(void)
             h = hash_bytes(dvel_ofproto_uuid(ofproto), sizeof(struct uuid),
                            h);
             h = hash_string(ofproto->type, h);
+
+            /* The bridge's MAC is in the hidden probe rules. */
+            struct eth_addr mac;
+            if (bridge_mac(ofproto, &mac)) {
+                h = hash_bytes(&mac, sizeof mac, h);
+            }
             HMAP_FOR_EACH (ofport, hmap_node, &ofproto->ports) {
                 uint32_t ph = hash_pointer(ofport->netdev,
                                            ofp_to_u16(ofport->ofp_port));
@@ -1229,7 +1411,13 @@ bool
 evc_run(void)
 {
     uint32_t sig = world_signature();
+    uint64_t pseq = seq_read(probe_engine_seq());
 
+    if (pseq != probe_seqno) {
+        /* A lane's probes changed its state. */
+        probe_seqno = pseq;
+        needs_eval = true;
+    }
     if (time_msec() >= retry_msec) {
         retry_msec = LLONG_MAX;
         needs_eval = true;
@@ -1246,6 +1434,7 @@ evc_run(void)
 void
 evc_wait(void)
 {
+    seq_wait(probe_engine_seq(), probe_seqno);
     if (retry_msec != LLONG_MAX) {
         poll_timer_wait_until(retry_msec);
     }
@@ -1375,6 +1564,41 @@ evc_lane_get_status(const struct dvel_lane *lane, struct smap *status)
     }
     smap_add(status, "active",
              lane->evc->active == lane ? "true" : "false");
+
+    struct probe_status ps;
+    if (lane->usable && probe_engine_get_status(lane->probe_id, &ps)) {
+        smap_add(status, "probe_state", probe_state_to_string(ps.state));
+        if (ps.rtt_p50_ns >= 0) {
+            smap_add_format(status, "rtt_p50_us", "%"PRId64,
+                            ps.rtt_p50_ns / 1000);
+            smap_add_format(status, "rtt_p99_us", "%"PRId64,
+                            ps.rtt_p99_ns / 1000);
+        }
+        if (ps.variation_ns >= 0) {
+            smap_add_format(status, "delay_variation_us", "%"PRId64,
+                            ps.variation_ns / 1000);
+        }
+        if (ps.far_loss_short >= 0) {
+            smap_add_format(status, "far_loss_1s", "%.3f",
+                            ps.far_loss_short * 100);
+        }
+        if (ps.near_loss_short >= 0) {
+            smap_add_format(status, "near_loss_1s", "%.3f",
+                            ps.near_loss_short * 100);
+        }
+        if (ps.far_loss_long >= 0) {
+            smap_add_format(status, "far_loss_60s", "%.3f",
+                            ps.far_loss_long * 100);
+        }
+        if (ps.near_loss_long >= 0) {
+            smap_add_format(status, "near_loss_60s", "%.3f",
+                            ps.near_loss_long * 100);
+        }
+        if (ps.state != PROBE_DISABLED) {
+            smap_add_format(status, "probe_down_count", "%"PRIu64,
+                            ps.n_down);
+        }
+    }
 }
 
 static void

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ofproto-dvel/evc-flows.h"
+#include "ofproto-dvel/lane-probe.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
 #include "openvswitch/uuid.h"
@@ -61,11 +62,18 @@ struct dvel_lane {
     int preference;             /* Lower is preferred. */
     uint16_t tpid;              /* TPID of the pushed S-tag. */
     bool bad_tpid;              /* options:tpid is not understood. */
+    struct lane_probe probe;    /* Probe settings. */
+    char *probe_error;          /* Why they are wrong, or NULL. */
+
+    /* The lane's maintenance end point in the probe engine: its ID names
+     * the lane in the cookie of its hidden rules. */
+    uint32_t probe_id;
 
     /* Resolved by evc_run(). */
     ofp_port_t ofp_port;        /* OFPP_NONE if the port is not found. */
     bool usable;                /* Configuration valid, port present. */
-    bool up;                    /* Usable and the link is up. */
+    bool up;                    /* Usable, link up, probes not lost. */
+    struct eth_addr mac;        /* The bridge's MAC, when usable. */
     char *problem;              /* Why not up, or NULL. */
     char *next_problem;         /* Scratch for evc_run(). */
     bool row_owner;             /* This EVC owns the Lane row. */

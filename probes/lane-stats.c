@@ -145,10 +145,13 @@ lane_stats_add_delay(struct lane_stats *s, int64_t delay_ns)
     s->n_delays++;
 }
 
-void
+bool
 lane_stats_add_slr(struct lane_stats *s, long long int now_ms,
-                   uint32_t tx_fc_f, uint32_t tx_fc_b, uint32_t rx_fc_l)
+                   uint32_t tx_fc_f, uint32_t tx_fc_b, uint32_t rx_fc_l,
+                   struct lane_loss *delta)
 {
+    bool have_delta = false;
+
     if (s->have_prev) {
         /* Unsigned arithmetic: right across a wrap of the counters. */
         uint32_t d_tx_f = tx_fc_f - s->prev_tx_fc_f;
@@ -169,6 +172,10 @@ lane_stats_add_slr(struct lane_stats *s, long long int now_ms,
             };
             loss_window_add(&s->short_w, now_ms, &loss);
             loss_window_add(&s->long_w, now_ms, &loss);
+            if (delta) {
+                *delta = loss;
+            }
+            have_delta = true;
         }
     }
     s->have_prev = true;
@@ -176,6 +183,7 @@ lane_stats_add_slr(struct lane_stats *s, long long int now_ms,
     s->prev_tx_fc_b = tx_fc_b;
     s->prev_rx_fc_l = rx_fc_l;
     s->n_slrs++;
+    return have_delta;
 }
 
 static int
@@ -235,6 +243,14 @@ lane_stats_summarize(const struct lane_stats *s, long long int now_ms,
     sum->p50 = percentile(sorted, s->n, 50);
     sum->p99 = percentile(sorted, s->n, 99);
     free(sorted);
+}
+
+void
+lane_stats_get_loss(const struct lane_stats *s, long long int now_ms,
+                    struct lane_loss *short_loss, struct lane_loss *long_loss)
+{
+    loss_window_sum(&s->short_w, now_ms, short_loss);
+    loss_window_sum(&s->long_w, now_ms, long_loss);
 }
 
 double

@@ -42,6 +42,7 @@
  * Times are in milliseconds of whatever clock the caller uses (OVS time,
  * so that tests can warp it). */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,8 +53,6 @@ void lane_stats_destroy(struct lane_stats *);
 void lane_stats_clear(struct lane_stats *);
 
 void lane_stats_add_delay(struct lane_stats *, int64_t delay_ns);
-void lane_stats_add_slr(struct lane_stats *, long long int now_ms,
-                        uint32_t tx_fc_f, uint32_t tx_fc_b, uint32_t rx_fc_l);
 
 /* Loss windows. */
 #define LANE_STATS_SHORT_MS 1000
@@ -79,8 +78,20 @@ struct lane_stats_summary {
     uint64_t n_anomalies;       /* Impossible counters seen. */
 };
 
+/* Adds the counters of an SLR.  If this SLR and the previous one give a
+ * loss figure, stores it in '*delta' (if nonnull) and returns true. */
+bool lane_stats_add_slr(struct lane_stats *, long long int now_ms,
+                        uint32_t tx_fc_f, uint32_t tx_fc_b, uint32_t rx_fc_l,
+                        struct lane_loss *delta);
+
 void lane_stats_summarize(const struct lane_stats *, long long int now_ms,
                           struct lane_stats_summary *);
+
+/* The loss over the short and the long window, without the cost of the
+ * delay percentiles. */
+void lane_stats_get_loss(const struct lane_stats *, long long int now_ms,
+                         struct lane_loss *short_loss,
+                         struct lane_loss *long_loss);
 
 /* Loss ratio of a window, far-end or near-end, or -1 if nothing was sent
  * in it. */

@@ -19,6 +19,7 @@
 #include "probes/probe-io.h"
 
 #include <errno.h>
+#include <time.h>
 
 #include "coverage.h"
 #include "dp-packet.h"
@@ -27,6 +28,8 @@
 #include "hash.h"
 #include "latch.h"
 #include "mpsc-queue.h"
+#include "dpif.h"
+#include "odp-util.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-provider.h"
 #include "openvswitch/dynamic-string.h"
@@ -39,6 +42,8 @@
 #include "ovs-rcu.h"
 #include "ovs-thread.h"
 #include "openvswitch/poll-loop.h"
+#include "probes/probe-engine.h"
+#include "probes/y1731.h"
 #include "seq.h"
 #include "util.h"
 #include "uuid.h"
@@ -57,9 +62,14 @@ COVERAGE_DEFINE(probe_io_tx_error);
 /* Longest frame kept; probe PDUs are far shorter. */
 #define PROBE_IO_FRAME_MAX 1518
 
+/* Frames handled per turn of the probe thread before it lets the main
+ * thread have the bridges again. */
+#define PROBE_IO_RX_BATCH 1024
+
 struct probe_rx {
     struct mpsc_queue_node node;
     struct uuid ofproto_uuid;
+    uint32_t probe_id;          /* Low bits of the rule cookie. */
     odp_port_t in_port;
     uint64_t rx_ns;
     size_t len;
@@ -132,7 +142,8 @@ port_stats_get(const struct uuid *ofproto_uuid, bool is_odp, uint32_t port)
 /* Datapath thread: copies the frame into the receive queue. */
 static void
 probe_io_rx(const struct dp_packet *packet, const struct uuid *ofproto_uuid,
-            odp_port_t in_port, uint64_t rx_ns, void *aux OVS_UNUSED)
+            uint64_t rule_cookie, odp_port_t in_port, uint64_t rx_ns,
+            void *aux OVS_UNUSED)
 {
     size_t len = MIN(dp_packet_size(packet), PROBE_IO_FRAME_MAX);
     uint32_t queued;
@@ -147,6 +158,7 @@ probe_io_rx(const struct dp_packet *packet, const struct uuid *ofproto_uuid,
 
     rx = xmalloc(sizeof *rx + len);
     rx->ofproto_uuid = *ofproto_uuid;
+    rx->probe_id = rule_cookie & DPIF_DVEL_PROBE_ID_MASK;
     rx->in_port = in_port;
     rx->rx_ns = rx_ns;
     rx->len = len;
@@ -161,14 +173,17 @@ probe_io_rx(const struct dp_packet *packet, const struct uuid *ofproto_uuid,
     }
 }
 
-/* Probe thread: takes every frame out of the receive queue. */
+/* Probe thread: hands up to PROBE_IO_RX_BATCH frames from the receive
+ * queue to the probe engine. */
 static void
 drain_rx(void)
+    OVS_REQUIRES(bridges_mutex)
 {
     struct mpsc_queue_node *node;
+    size_t n = 0;
 
     mpsc_queue_acquire(&rx_queue);
-    MPSC_QUEUE_FOR_EACH_POP (node, &rx_queue) {
+    while (n++ < PROBE_IO_RX_BATCH && (node = mpsc_queue_pop(&rx_queue))) {
         struct probe_rx *rx = CONTAINER_OF(node, struct probe_rx, node);
         struct probe_port_stats *ps;
         uint32_t queued;
@@ -179,6 +194,9 @@ drain_rx(void)
         ps->n_rx++;
         ps->last_rx_ns = rx->rx_ns;
         ovs_mutex_unlock(&stats_mutex);
+
+        probe_engine_receive(rx->probe_id, &rx->ofproto_uuid, rx->frame,
+                             rx->len, rx->rx_ns);
 
         atomic_sub_relaxed(&rx_queued, 1, &queued);
         free(rx);
@@ -245,6 +263,7 @@ send_one(struct probe_tx *tx)
 
 static void
 drain_tx(void)
+    OVS_REQUIRES(bridges_mutex)
 {
     struct ovs_list batch;
     struct probe_tx *tx;
@@ -254,20 +273,138 @@ drain_tx(void)
     ovs_list_init(&tx_queue);
     ovs_mutex_unlock(&tx_mutex);
 
-    if (ovs_list_is_empty(&batch)) {
-        return;
+    LIST_FOR_EACH_POP (tx, node, &batch) {
+        send_one(tx);
+        free(tx);
     }
+}
 
+static void
+lock_bridges(void)
+    OVS_ACQUIRES(bridges_mutex)
+{
     /* The main thread may hold 'bridges_mutex' across an RCU grace period
      * (bridge_run() can wait for one), so be quiescent while waiting. */
     ovsrcu_quiesce_start();
     ovs_mutex_lock(&bridges_mutex);
     ovsrcu_quiesce_end();
-    LIST_FOR_EACH_POP (tx, node, &batch) {
-        send_one(tx);
-        free(tx);
+}
+
+static uint64_t
+realtime_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Probe thread, with the bridges locked (the probe engine's calls come
+ * from drain_rx() and probe_engine_run()): sends 'frame' on the lane that
+ * 'cfg' describes.  If 'ts_offset' is not SIZE_MAX, writes the current
+ * time as a Y.1731 timestamp at that offset in 'frame' at the last moment
+ * before the datapath gets it, and stores it in '*stamped' if nonnull.
+ *
+ * A lane on an ordinary port goes straight to the datapath with a single
+ * "output" action: no OpenFlow translation between the timestamp and the
+ * wire.  A tunnel lane needs the tunnel header that translation builds, so
+ * it goes through ofproto-dpif's action execution. */
+int
+probe_io_transmit(const struct probe_lane_cfg *cfg, const void *frame,
+                  size_t len,
+                  size_t ts_offset, struct y1731_ts *stamped)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    struct ofproto_dpif *ofproto
+        = ofproto_dpif_lookup_by_uuid(&cfg->ofproto_uuid);
+    struct dp_packet packet;
+    struct flow flow;
+    int error;
+
+    if (!ofproto) {
+        COVERAGE_INC(probe_io_tx_error);
+        return ENODEV;
     }
-    ovs_mutex_unlock(&bridges_mutex);
+
+    /* A malloc'd packet: the datapath may swap or steal its buffer. */
+    dp_packet_init(&packet, len);
+    dp_packet_put(&packet, frame, len);
+    flow_extract(&packet, &flow);
+    flow.in_port.ofp_port = OFPP_NONE;
+
+    if (cfg->odp_port != ODPP_NONE && !cfg->has_key) {
+        uint64_t odp_actions_stub[64 / 8];
+        struct ofpbuf odp_actions;
+        struct dpif_execute execute = {
+            .packet = &packet,
+            .flow = &flow,
+        };
+
+        ofpbuf_use_stub(&odp_actions, odp_actions_stub,
+                        sizeof odp_actions_stub);
+        nl_msg_put_odp_port(&odp_actions, OVS_ACTION_ATTR_OUTPUT,
+                            cfg->odp_port);
+        execute.actions = odp_actions.data;
+        execute.actions_len = odp_actions.size;
+        pkt_metadata_init(&packet.md, ODPP_NONE);
+
+        if (ts_offset != SIZE_MAX) {
+            struct y1731_ts ts = y1731_ts_from_ns(realtime_ns());
+            y1731_ts_put((uint8_t *) dp_packet_data(&packet) + ts_offset,
+                         ts);
+            if (stamped) {
+                *stamped = ts;
+            }
+        }
+        error = dpif_execute(ofproto->backer->dpif, &execute);
+        ofpbuf_uninit(&odp_actions);
+    } else {
+        uint64_t ofpacts_stub[128 / 8];
+        struct ofpbuf ofpacts;
+
+        ofpbuf_use_stub(&ofpacts, ofpacts_stub, sizeof ofpacts_stub);
+        if (cfg->has_key) {
+            ovs_be64 key = htonll(cfg->key);
+            ofpact_put_set_field(&ofpacts, mf_from_id(MFF_TUN_ID), &key,
+                                 NULL);
+        }
+        ofpact_put_OUTPUT(&ofpacts)->port = cfg->ofp_port;
+        if (ts_offset != SIZE_MAX) {
+            struct y1731_ts ts = y1731_ts_from_ns(realtime_ns());
+            y1731_ts_put((uint8_t *) dp_packet_data(&packet) + ts_offset,
+                         ts);
+            if (stamped) {
+                *stamped = ts;
+            }
+        }
+        error = ofproto_dpif_execute_actions(
+            ofproto, ofproto_dpif_get_tables_version(ofproto), &flow, NULL,
+            ofpacts.data, ofpacts.size, &packet);
+        ofpbuf_uninit(&ofpacts);
+    }
+
+    dp_packet_uninit(&packet);
+
+    ovs_mutex_lock(&stats_mutex);
+    if (error) {
+        COVERAGE_INC(probe_io_tx_error);
+        n_tx_errors++;
+    } else {
+        COVERAGE_INC(probe_io_tx);
+        port_stats_get(&ofproto->uuid, false,
+                       ofp_to_u16(cfg->ofp_port))->n_tx++;
+    }
+    ovs_mutex_unlock(&stats_mutex);
+    return error;
+}
+
+/* Wakes the probe thread, for example because its timers changed. */
+void
+probe_io_wake(void)
+{
+    if (started) {
+        seq_change(probe_seq);
+    }
 }
 
 /* The main thread calls these around whatever may create or destroy
@@ -291,18 +428,25 @@ probe_thread_main(void *arg OVS_UNUSED)
 {
     while (!latch_is_set(&exit_latch)) {
         uint64_t seqno = seq_read(probe_seq);
+        long long int next;
 
+        lock_bridges();
         drain_rx();
+        next = probe_engine_run();
         drain_tx();
+        ovs_mutex_unlock(&bridges_mutex);
+
         /* Publishes this thread's coverage counters, as PMD threads do. */
         coverage_try_clear();
 
         seq_wait(probe_seq, seqno);
         latch_wait(&exit_latch);
-        poll_timer_wait(1000);
+        poll_timer_wait_until(MIN(next, time_msec() + 1000));
         poll_block();
     }
+    lock_bridges();
     drain_tx();
+    ovs_mutex_unlock(&bridges_mutex);
     return NULL;
 }
 

@@ -33,12 +33,18 @@
 
 struct ofproto;
 struct ds;
+struct probe_lane_cfg;
+struct y1731_ts;
 
 void probe_io_init(void);
 void probe_io_exit(void);
 
 int probe_io_send(struct ofproto *, ofp_port_t, const void *frame,
                   size_t len);
+
+int probe_io_transmit(const struct probe_lane_cfg *, const void *frame,
+                      size_t len, size_t ts_offset, struct y1731_ts *);
+void probe_io_wake(void);
 
 void probe_io_bridges_lock(void);
 void probe_io_bridges_unlock(void);

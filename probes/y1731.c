@@ -59,9 +59,12 @@ get_ts(const uint8_t *p)
     return (struct y1731_ts) { .sec = get32(p), .nsec = get32(p + 4) };
 }
 
-static void
-put_ts(uint8_t *p, struct y1731_ts ts)
+/* Writes 'ts' in wire format at 'p_'. */
+void
+y1731_ts_put(void *p_, struct y1731_ts ts)
 {
+    uint8_t *p = p_;
+
     put32(p, ts.sec);
     put32(p + 4, ts.nsec);
 }
@@ -232,10 +235,10 @@ y1731_pdu_encode(const struct y1731_pdu *pdu, void *buf, size_t size,
     p[3] = fixed;
     p += Y1731_HEADER_LEN;
     if (fixed == Y1731_DM_TLV_OFFSET) {
-        put_ts(p, pdu->dm.tx_f);
-        put_ts(p + 8, pdu->dm.rx_f);
-        put_ts(p + 16, pdu->dm.tx_b);
-        put_ts(p + 24, pdu->dm.rx_b);
+        y1731_ts_put(p, pdu->dm.tx_f);
+        y1731_ts_put(p + 8, pdu->dm.rx_f);
+        y1731_ts_put(p + 16, pdu->dm.tx_b);
+        y1731_ts_put(p + 24, pdu->dm.rx_b);
     } else {
         put16(p, pdu->sl.src_mep);
         put16(p + 2, pdu->sl.resp_mep);

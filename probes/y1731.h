@@ -133,6 +133,15 @@ void y1731_multicast_dst(uint8_t level, uint8_t dst[6]);
 
 /* Timestamps. */
 struct y1731_ts y1731_ts_from_ns(uint64_t ns);
+void y1731_ts_put(void *, struct y1731_ts);
+
+/* Byte offsets, from the first byte of an encoded DMM or DMR, of the
+ * timestamps that are written as late as possible: TxTimeStampf (set by
+ * the initiator just before the DMM leaves) and TxTimeStampb (set by the
+ * responder just before the DMR leaves). */
+#define Y1731_DM_TX_F_OFFSET Y1731_HEADER_LEN
+#define Y1731_DM_TX_B_OFFSET (Y1731_HEADER_LEN + 16)
+
 int64_t y1731_ts_diff_ns(struct y1731_ts a, struct y1731_ts b);
 
 /* The two-way frame delay of a DMR, in nanoseconds:

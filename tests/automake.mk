@@ -12,6 +12,7 @@ TESTSUITE_AT = \
 	tests/dvel-hooks.at \
 	tests/dvel-system.at \
 	tests/dvel-y1731.at \
+	tests/dvel-probes.at \
 	tests/dvel-ctl.at
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
@@ -52,6 +53,17 @@ tests_test_lane_stats_SOURCES = tests/test-lane-stats.c tests/unit-check.h \
 	probes/lane-stats.h
 tests_test_lane_stats_LDADD = $(OVS_LIBOPENVSWITCH) -lm
 tests_test_lane_stats_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
+noinst_PROGRAMS += tests/test-probe-units
+tests_test_probe_units_SOURCES = tests/test-probe-units.c \
+	tests/unit-check.h \
+	probes/lane-history.c \
+	probes/lane-history.h \
+	probes/responder.c \
+	probes/responder.h \
+	probes/y1731.c \
+	probes/y1731.h
+tests_test_probe_units_LDADD = $(OVS_LIBOPENVSWITCH)
+tests_test_probe_units_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
 
 # "make fuzz": the Y.1731 decoder under libFuzzer (clang), for
 # FUZZ_SECONDS seconds, from the reference frames as seeds.

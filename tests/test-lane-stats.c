@@ -94,12 +94,12 @@ test_loss(void)
     /* Every 100 ms the initiator sends 10 SLMs; the responder gets 9
      * (10% far-end loss) and 8 of its 9 SLRs come back (1/9 near-end). */
     uint32_t f = 0, b = 0, l = 0;
-    lane_stats_add_slr(s, 0, f, b, l);
+    lane_stats_add_slr(s, 0, f, b, l, NULL);
     for (int t = 100; t <= 1000; t += 100) {
         f += 10;
         b += 9;
         l += 8;
-        lane_stats_add_slr(s, t, f, b, l);
+        lane_stats_add_slr(s, t, f, b, l, NULL);
     }
     lane_stats_summarize(s, 1000, &sum);
     CHECK(sum.n_slrs == 11 && !sum.n_anomalies);
@@ -121,16 +121,16 @@ test_loss(void)
 
     /* No loss at all. */
     lane_stats_clear(s);
-    lane_stats_add_slr(s, 5000, 100, 100, 100);
-    lane_stats_add_slr(s, 5100, 110, 110, 110);
+    lane_stats_add_slr(s, 5000, 100, 100, 100, NULL);
+    lane_stats_add_slr(s, 5100, 110, 110, 110, NULL);
     lane_stats_summarize(s, 5100, &sum);
     CHECK(near(lane_loss_far_ratio(&sum.short_loss), 0.0)
           && near(lane_loss_near_ratio(&sum.short_loss), 0.0));
 
     /* 32-bit counters that wrap between two SLRs. */
     lane_stats_clear(s);
-    lane_stats_add_slr(s, 0, 0xfffffff0, 0xfffffff0, 0xfffffff0);
-    lane_stats_add_slr(s, 100, 0x0000000a, 0x00000008, 0x00000008);
+    lane_stats_add_slr(s, 0, 0xfffffff0, 0xfffffff0, 0xfffffff0, NULL);
+    lane_stats_add_slr(s, 100, 0x0000000a, 0x00000008, 0x00000008, NULL);
     lane_stats_summarize(s, 100, &sum);
     CHECK(sum.short_loss.sent == 26 && sum.short_loss.far_lost == 2
           && sum.short_loss.near_lost == 0 && !sum.n_anomalies);
@@ -139,10 +139,10 @@ test_loss(void)
      * then the initiator more SLRs than were returned.  Counted, no loss
      * figure, and the next sane pair is measured from the new baseline. */
     lane_stats_clear(s);
-    lane_stats_add_slr(s, 0, 10, 10, 10);
-    lane_stats_add_slr(s, 100, 20, 25, 20);
-    lane_stats_add_slr(s, 200, 30, 35, 40);
-    lane_stats_add_slr(s, 300, 40, 44, 48);
+    lane_stats_add_slr(s, 0, 10, 10, 10, NULL);
+    lane_stats_add_slr(s, 100, 20, 25, 20, NULL);
+    lane_stats_add_slr(s, 200, 30, 35, 40, NULL);
+    lane_stats_add_slr(s, 300, 40, 44, 48, NULL);
     lane_stats_summarize(s, 300, &sum);
     CHECK(sum.n_anomalies == 2);
     CHECK(sum.short_loss.sent == 10 && sum.short_loss.far_lost == 1
@@ -150,8 +150,8 @@ test_loss(void)
 
     /* A counter that jumps by more than 2**31 (a replayed old SLR). */
     lane_stats_clear(s);
-    lane_stats_add_slr(s, 0, 1000, 1000, 1000);
-    lane_stats_add_slr(s, 100, 500, 500, 500);
+    lane_stats_add_slr(s, 0, 1000, 1000, 1000, NULL);
+    lane_stats_add_slr(s, 100, 500, 500, 500, NULL);
     lane_stats_summarize(s, 100, &sum);
     CHECK(sum.n_anomalies == 1 && sum.short_loss.sent == 0);
     lane_stats_destroy(s);

@@ -1,6 +1,9 @@
 # dvel-ctl: the dvel database's command-line tool, on OVS's db-ctl-base.
 bin_PROGRAMS += utilities/dvel-ctl
-utilities_dvel_ctl_SOURCES = utilities/dvel-ctl.c
+utilities_dvel_ctl_SOURCES = \
+	utilities/dvel-ctl.c \
+	ofproto-dvel/lane-probe.c \
+	ofproto-dvel/lane-probe.h
 utilities_dvel_ctl_LDADD = ofproto-dvel/libdvelidl.la $(OVS_LIBOPENVSWITCH)
 utilities_dvel_ctl_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
 

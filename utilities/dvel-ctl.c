@@ -39,6 +39,7 @@
 #include "fatal-signal.h"
 #include "hmapx.h"
 #include "ofproto-dvel/dvel-idl.h"
+#include "ofproto-dvel/lane-probe.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
@@ -361,6 +362,7 @@ usage(void)
            "Lane commands:\n"
            "  add-lane EVC LANE PORT [vlan=N] [key=N] [preference=N] "
            "[probe-interval=N]\n"
+           "                              [probe:KEY=VALUE]...\n"
            "                              "
            "add LANE on PORT to EVC\n"
            "  del-lane EVC LANE           "
@@ -1127,6 +1129,7 @@ cmd_add_lane(struct ctl_context *ctx)
     struct lane_claim claim = { .name = name, .port = port };
     int64_t preference = 0, probe_interval = 0;
     bool has_probe_interval = false;
+    struct smap probe = SMAP_INITIALIZER(&probe);
     const struct dvelrec_evc *evc;
     char *error;
 
@@ -1154,15 +1157,34 @@ cmd_add_lane(struct ctl_context *ctx)
         } else if ((value = arg_value(arg, "probe-interval"))) {
             error = parse_int_arg(&probe_arg, value, &probe_interval);
             has_probe_interval = true;
+        } else if (!strncmp(arg, "probe:", 6) && strchr(arg, '=')) {
+            const char *eq = strchr(arg, '=');
+            char *key = xmemdup0(arg + 6, eq - (arg + 6));
+            smap_replace(&probe, key, eq + 1);
+            free(key);
         } else {
             error = xasprintf("add-lane: unknown argument \"%s\" (expected "
-                              "vlan=N, key=N, preference=N or "
-                              "probe-interval=N)", arg);
+                              "vlan=N, key=N, preference=N, "
+                              "probe-interval=N or probe:KEY=VALUE)", arg);
         }
         if (error) {
             ctx->error = error;
+            smap_destroy(&probe);
             return;
         }
+    }
+
+    /* Probe settings are checked here exactly as ovs-vswitchd-dvel checks
+     * them, so that a typo is refused instead of turning the lane into an
+     * error in the status column. */
+    struct lane_probe settings;
+    error = lane_probe_parse(&probe, &probe_interval, has_probe_interval,
+                             &settings);
+    if (error) {
+        ctl_error(ctx, "lane %s: %s", name, error);
+        free(error);
+        smap_destroy(&probe);
+        return;
     }
     if (claim.has_vlan && claim.has_key) {
         ctl_error(ctx, "lane %s: a lane has a VLAN or a tunnel key, "
@@ -1176,6 +1198,7 @@ cmd_add_lane(struct ctl_context *ctx)
     evc = ctx->error ? NULL : find_evc(ctx, evc_name, true);
     if (!evc) {
         live_rows_destroy(&live);
+        smap_destroy(&probe);
         return;
     }
     if (find_lane(ctx, &live, evc, name, false)) {
@@ -1184,6 +1207,7 @@ cmd_add_lane(struct ctl_context *ctx)
                       evc_name, name);
         }
         live_rows_destroy(&live);
+        smap_destroy(&probe);
         return;
     }
 
@@ -1191,6 +1215,7 @@ cmd_add_lane(struct ctl_context *ctx)
     if (error) {
         ctx->error = error;
         live_rows_destroy(&live);
+        smap_destroy(&probe);
         return;
     }
 
@@ -1207,6 +1232,8 @@ cmd_add_lane(struct ctl_context *ctx)
     if (has_probe_interval) {
         dvelrec_lane_set_probe_interval(lane, &probe_interval, 1);
     }
+    dvelrec_lane_set_probe(lane, &probe);
+    smap_destroy(&probe);
 
     size_t n;
     struct dvelrec_lane **lanes = get_evc_lanes(&live, evc, &n, NULL);
@@ -1379,10 +1406,15 @@ show_lane(struct ds *output, const struct dvelrec_lane *lane, bool pinned)
         ds_put_format(output, "        probe_interval: %"PRId64"\n",
                       lane->probe_interval[0]);
     }
+    show_smap(output, 8, "probe", &lane->probe);
     show_smap(output, 8, "options", &lane->options);
     show_status(output, 8, &lane->status, "state");
     show_status(output, 8, &lane->status, "error");
     show_status(output, 8, &lane->status, "reason");
+    show_status(output, 8, &lane->status, "probe_state");
+    show_status(output, 8, &lane->status, "rtt_p50_us");
+    show_status(output, 8, &lane->status, "far_loss_60s");
+    show_status(output, 8, &lane->status, "near_loss_60s");
 }
 
 static void
@@ -1743,8 +1775,9 @@ static const struct ctl_command_syntax dvel_commands[] = {
     {"unpin-lane", 1, 1, "EVC", pre_dvel, cmd_unpin_lane, NULL, "", RW},
 
     /* Lane commands. */
-    {"add-lane", 3, 7,
-     "EVC LANE PORT [vlan=N] [key=N] [preference=N] [probe-interval=N]",
+    {"add-lane", 3, INT_MAX,
+     "EVC LANE PORT [vlan=N] [key=N] [preference=N] [probe-interval=N] "
+     "[probe:KEY=VALUE]...",
      pre_dvel, cmd_add_lane, NULL, "--may-exist", RW},
     {"del-lane", 2, 2, "EVC LANE", pre_dvel, cmd_del_lane, NULL,
      "--if-exists", RW},
