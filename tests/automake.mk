@@ -65,14 +65,23 @@ tests_test_probe_units_SOURCES = tests/test-probe-units.c \
 tests_test_probe_units_LDADD = $(OVS_LIBOPENVSWITCH)
 tests_test_probe_units_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
 
+# Benchmarks, not tests: they print measured figures and write CSV and a
+# PNG under bench-out/.  Root only (network namespaces).
+EXTRA_DIST += tests/bench/probe-capacity.sh
+bench-probes: all
+	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/probe-capacity.sh
+.PHONY: bench-probes
+
 # "make fuzz": the Y.1731 decoder under libFuzzer (clang), for
 # FUZZ_SECONDS seconds, from the reference frames as seeds.
 FUZZ_CC = clang
 FUZZ_SECONDS = 60
-tests/fuzz-y1731: tests/fuzz-y1731.c probes/y1731.c probes/y1731.h
+tests/fuzz-y1731: tests/fuzz-y1731.c probes/y1731.c probes/y1731.h \
+		probes/responder.c probes/responder.h
 	$(AM_V_CCLD)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined -I$(srcdir) \
-	    $(srcdir)/tests/fuzz-y1731.c $(srcdir)/probes/y1731.c -o $@
+	    $(srcdir)/tests/fuzz-y1731.c $(srcdir)/probes/y1731.c \
+	    $(srcdir)/probes/responder.c -o $@
 CLEANFILES += tests/fuzz-y1731
 EXTRA_DIST += tests/fuzz-y1731.c tests/fuzz-run.sh
 fuzz: tests/fuzz-y1731 tests/test-y1731

@@ -14,12 +14,14 @@
  * limitations under the License.
  */
 
-/* libFuzzer target for the Y.1731 frame decoder: any input must be decoded
- * or refused without reading out of bounds, and whatever decodes must
- * encode back to a frame that decodes to the same PDU.
+/* libFuzzer target for the Y.1731 frame decoder and the responder: any
+ * input must be decoded or refused without reading out of bounds, whatever
+ * decodes must encode back to a frame that decodes to the same PDU, and a
+ * request must turn into a reply that encodes and decodes as one.
  *
  * Built by "make fuzz-y1731" with clang; tests/fuzz-run.sh runs it. */
 
+#include "probes/responder.h"
 #include "probes/y1731.h"
 
 #include <stdlib.h>
@@ -48,6 +50,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         || pdu2.data_len != pdu.data_len
         || memcmp(&pdu2.dm, &pdu.dm, sizeof pdu.dm)) {
         __builtin_trap();   /* A crash libFuzzer reports. */
+    }
+
+    /* The responder keeps state across inputs, as it does across frames. */
+    static struct responder responder = { .mep_id = 1 };
+    uint8_t op = pdu.opcode;
+    if (responder_reply(&responder, &pdu, pdu.dm.tx_f, pdu.dm.tx_f)) {
+        if ((op != Y1731_OP_DMM && op != Y1731_OP_SLM)
+            || (pdu.opcode != Y1731_OP_DMR && pdu.opcode != Y1731_OP_SLR)
+            || y1731_frame_encode(&frame, &pdu, buf, sizeof buf, &len)
+               != Y1731_OK
+            || y1731_frame_decode(buf, len, &frame2, &pdu2) != Y1731_OK
+            || pdu2.opcode != pdu.opcode) {
+            __builtin_trap();
+        }
+    } else if (op == Y1731_OP_DMM || op == Y1731_OP_SLM) {
+        __builtin_trap();
     }
     return 0;
 }
