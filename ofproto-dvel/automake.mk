@@ -55,6 +55,8 @@ ofproto_dvel_ovs_vswitchd_dvel_SOURCES = \
 	ofproto-dvel/evc-flows.h \
 	ofproto-dvel/lane-probe.c \
 	ofproto-dvel/lane-probe.h \
+	ofproto-dvel/lane-select.c \
+	ofproto-dvel/lane-select.h \
 	ofproto-dvel/dvel-unixctl.c \
 	ofproto-dvel/dvel-unixctl.h \
 	ofproto-dvel/vswitchd-hooks.c \

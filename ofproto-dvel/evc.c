@@ -47,6 +47,7 @@
 VLOG_DEFINE_THIS_MODULE(evc);
 
 COVERAGE_DEFINE(dvel_lane_switch);
+COVERAGE_DEFINE(dvel_lane_failover);
 COVERAGE_DEFINE(dvel_evc_conflict);
 
 /* EtherType of ITU-T Y.1731 / IEEE 802.1ag OAM frames. */
@@ -76,30 +77,10 @@ static uint64_t probe_seqno;
 #define FLOW_RETRY_MSEC 1000
 static long long int retry_msec = LLONG_MAX;
 
-static const char *const policy_names[] = {
-    [EVC_POLICY_PREFERENCE] = "preference",
-    [EVC_POLICY_LOWEST_DELAY] = "lowest-delay",
-    [EVC_POLICY_LOWEST_LOSS] = "lowest-loss",
-    [EVC_POLICY_MAX_THROUGHPUT] = "max-throughput",
-    [EVC_POLICY_MANUAL] = "manual",
-};
-
-const char *
-evc_policy_to_string(enum evc_policy policy)
-{
-    return policy_names[policy];
-}
-
-static enum evc_policy
-policy_from_string(const char *s)
-{
-    for (size_t i = 0; s && i < ARRAY_SIZE(policy_names); i++) {
-        if (!strcmp(s, policy_names[i])) {
-            return i;
-        }
-    }
-    return EVC_POLICY_PREFERENCE;
-}
+/* With a measuring policy, how often an EVC compares its lanes' figures,
+ * and the earliest time an EVC wants its lanes compared again. */
+#define EVC_SELECT_INTERVAL_MS 1000
+static long long int next_select_msec = LLONG_MAX;
 
 /* Sets '*dst' to a copy of 'src' (which may be NULL) and returns true if
  * that changed its value. */
@@ -165,6 +146,7 @@ lane_destroy(struct dvel_lane *lane)
         free(lane->problem);
         free(lane->next_problem);
         free(lane->probe_error);
+        free(lane->options_error);
         free(lane);
     }
 }
@@ -187,6 +169,7 @@ evc_destroy(struct dvel_evc *evc)
     free(evc->last_reason);
     free(evc->problem);
     free(evc->next_problem);
+    free(evc->options_error);
     free(evc);
 }
 
@@ -222,6 +205,16 @@ lane_configure(struct dvel_lane *lane, const struct dvelrec_lane *row)
     lane->probe_error = lane_probe_parse(&row->probe, row->probe_interval,
                                          row->n_probe_interval,
                                          &lane->probe);
+
+    char *error = lane_select_parse_capacity(&row->options,
+                                             &lane->capacity_bps);
+    if (error && !nullable_string_is_equal(error, lane->options_error)) {
+        VLOG_WARN("lane %s: %s (ignored)", lane->name, error);
+    }
+    free(lane->options_error);
+    lane->options_error = error;
+    lane->sel.name = lane->name;
+    lane->sel.capacity_bps = lane->capacity_bps;
 }
 
 static void
@@ -240,11 +233,30 @@ evc_configure(struct dvel_evc *evc, const struct dvelrec_evc *row)
     evc->c_vlan = row->n_c_vlan ? row->c_vlan[0] : 0;
     evc->rewrite = !strcmp(smap_get_def(&row->options, "vlan-mode", "push"),
                            "rewrite");
-    evc->policy = policy_from_string(row->policy);
+    enum evc_policy policy = EVC_POLICY_PREFERENCE;
+    if (row->policy) {
+        evc_policy_from_string(row->policy, &policy);
+    }
+    if (policy != evc->policy) {
+        lane_select_reset(&evc->sel);
+        evc->policy = policy;
+    }
+
+    char *error = lane_select_params_parse(&row->options, &evc->sel_params);
+    if (error && !nullable_string_is_equal(error, evc->options_error)) {
+        VLOG_WARN("%s: %s (using the defaults)", row->name, error);
+    }
+    free(evc->options_error);
+    evc->options_error = error;
+    evc->next_select = LLONG_MIN;   /* Compare lanes at the next run. */
+    struct uuid pinned = UUID_ZERO;
     if (row->pinned_lane) {
-        evc->pinned = row->pinned_lane->header_.uuid;
-    } else {
-        uuid_zero(&evc->pinned);
+        pinned = row->pinned_lane->header_.uuid;
+    }
+    if (!uuid_equals(&pinned, &evc->pinned)) {
+        /* An operator's choice: whatever replaces it applies at once. */
+        evc->pinned = pinned;
+        evc->sel.immediate = true;
     }
 
     /* Lanes: keep the objects of lanes that stay, so that the active lane
@@ -266,6 +278,7 @@ evc_configure(struct dvel_evc *evc, const struct dvelrec_evc *row)
             lane->uuid = *uuid;
             lane->evc = evc;
             lane->ofp_port = OFPP_NONE;
+            lane_select_lane_init(&lane->sel, NULL);
             lane->probe_id = next_probe_id++;
             if (!next_probe_id) {
                 next_probe_id = 1;
@@ -276,6 +289,9 @@ evc_configure(struct dvel_evc *evc, const struct dvelrec_evc *row)
         evc->order[evc->n_lanes++] = lane;
     }
     HMAP_FOR_EACH_POP (lane, node, &old) {
+        if (evc->sel.challenger == &lane->sel) {
+            lane_select_reset(&evc->sel);
+        }
         if (evc->active == lane) {
             evc->active = NULL;
             set_string(&evc->last_reason, "active lane deleted");
@@ -317,6 +333,7 @@ evc_reconfigure(struct ovsdb_idl *idl)
             hmap_init(&evc->lanes);
             dvel_flow_set_init(&evc->flows);
             evc->uni_ofp_port = OFPP_NONE;
+            lane_select_evc_init(&evc->sel);
             VLOG_INFO("%s: new EVC", row->name);
         }
         evc_configure(evc, row);
@@ -817,6 +834,29 @@ lane_make_probe_cfg(const struct lane_probe *p, uint32_t id,
     };
 }
 
+/* Fills in what lane selection sees of 'lane': its state, and the median
+ * delay and far-end loss over the last minute that its probes measured.
+ * The far-end loss is the loss of this end's transmit direction, the one
+ * this end chooses the lane for. */
+static void
+lane_refresh_select_inputs(struct dvel_lane *lane)
+{
+    struct probe_status ps;
+    struct lane_select_lane *sel = &lane->sel;
+
+    sel->name = lane->name;
+    sel->up = lane->up;
+    sel->degraded = false;
+    sel->rtt_ns = -1;
+    sel->loss = -1;
+    sel->capacity_bps = lane->capacity_bps;
+    if (lane->usable && probe_engine_get_status(lane->probe_id, &ps)) {
+        sel->degraded = ps.state == PROBE_DEGRADED;
+        sel->rtt_ns = ps.rtt_p50_ns;
+        sel->loss = ps.far_loss_long;
+    }
+}
+
 /* Sets each lane of 'evc' from its 'next_problem', logging changes. */
 static void
 evc_finish_lanes(struct dvel_evc *evc, const struct ofproto *ofproto)
@@ -856,6 +896,7 @@ evc_finish_lanes(struct dvel_evc *evc, const struct ofproto *ofproto)
             evc->flows_dirty = true;
         }
         set_problem(&lane->problem, problem);
+        lane_refresh_select_inputs(lane);
     }
 }
 
@@ -867,37 +908,63 @@ lane_by_uuid_if_up(const struct dvel_evc *evc, const struct uuid *uuid)
     return lane && lane->up ? lane : NULL;
 }
 
-/* Chooses the lane 'evc' should use and stores why in '*why'.
+static bool
+policy_is_measured(enum evc_policy policy)
+{
+    return (policy == EVC_POLICY_LOWEST_DELAY
+            || policy == EVC_POLICY_LOWEST_LOSS
+            || policy == EVC_POLICY_MAX_THROUGHPUT);
+}
+
+/* Chooses the lane 'evc' should use, appends why to 'reason' and sets
+ * 'evc->next_select' to when to look again if nothing else changes.
  *
  * A lane forced at run time with dvel/lane-set wins while it is up, then a
- * lane pinned in the database.  Otherwise the policy decides; until lanes
- * are measured, every policy orders lanes by preference (lower first, then
- * by name), except "manual", which keeps the current lane while it is up. */
+ * lane pinned in the database.  Otherwise the policy decides, through
+ * lane-select.c. */
 static struct dvel_lane *
-evc_select(const struct dvel_evc *evc, const char **why)
+evc_select(struct dvel_evc *evc, long long int now, struct ds *reason)
 {
+    struct lane_select_lane **sel = xmalloc(MAX(evc->n_lanes, 1)
+                                            * sizeof *sel);
     struct dvel_lane *lane;
+    int active = -1;
 
-    if ((lane = lane_by_uuid_if_up(evc, &evc->forced))) {
-        *why = "forced by dvel/lane-set";
-        return lane;
-    }
-    if ((lane = lane_by_uuid_if_up(evc, &evc->pinned))) {
-        *why = "pinned_lane";
-        return lane;
-    }
-    if (evc->policy == EVC_POLICY_MANUAL && evc->active && evc->active->up) {
-        *why = "manual policy keeps the current lane";
-        return evc->active;
-    }
     for (size_t i = 0; i < evc->n_lanes; i++) {
-        if (evc->order[i]->up) {
-            *why = "most preferred lane that is up";
-            return evc->order[i];
+        sel[i] = &evc->order[i]->sel;
+        if (evc->order[i] == evc->active) {
+            active = i;
         }
     }
-    *why = "no lane is up";
-    return NULL;
+    lane_select_update(&evc->sel_params, sel, evc->n_lanes, now);
+
+    /* With a measuring policy, compare lanes again in a while even if no
+     * lane changes state: their figures move. */
+    evc->next_select = LLONG_MAX;
+    if (policy_is_measured(evc->policy)) {
+        evc->next_select = now + EVC_SELECT_INTERVAL_MS;
+    }
+
+    if ((lane = lane_by_uuid_if_up(evc, &evc->forced))) {
+        ds_put_cstr(reason, "forced by dvel/lane-set");
+    } else if ((lane = lane_by_uuid_if_up(evc, &evc->pinned))) {
+        ds_put_cstr(reason, "pinned_lane");
+    } else {
+        enum lane_select_why why;
+        int i = lane_select_choose(&evc->sel_params, evc->policy, sel,
+                                   evc->n_lanes, active, &evc->sel, now,
+                                   &why, reason, &evc->next_select);
+        lane = i >= 0 ? evc->order[i] : NULL;
+        if (!lane) {
+            ds_put_cstr(reason, "no lane is up");
+        }
+    }
+    free(sel);
+
+    if (evc->next_select < next_select_msec) {
+        next_select_msec = evc->next_select;
+    }
+    return lane;
 }
 
 static void
@@ -905,6 +972,7 @@ evc_switch(struct dvel_evc *evc, struct dvel_lane *new, const char *why)
 {
     struct dvel_lane *old = evc->active;
     struct ds reason = DS_EMPTY_INITIALIZER;
+    bool failover = old && (!old->up || !lane_find(evc, &old->uuid));
 
     if (old && !old->up && old->problem) {
         ds_put_format(&reason, "%s down (%s); ", old->name, old->problem);
@@ -919,10 +987,38 @@ evc_switch(struct dvel_evc *evc, struct dvel_lane *new, const char *why)
     evc->last_change = time_wall_msec();
     if (old && new) {
         evc->n_switches++;
+        lane_select_switched(&evc->sel, time_msec());
+        if (failover) {
+            evc->n_failovers++;
+            COVERAGE_INC(dvel_lane_failover);
+        }
     }
     free(evc->last_reason);
     evc->last_reason = ds_steal_cstr(&reason);
     evc->flows_dirty = true;
+}
+
+/* Chooses 'evc''s lane and moves it if needed.  Returns true if it moved. */
+static bool
+evc_choose(struct dvel_evc *evc, bool configured, long long int now)
+{
+    struct ds reason = DS_EMPTY_INITIALIZER;
+    struct dvel_lane *new;
+
+    if (configured) {
+        new = evc_select(evc, now, &reason);
+    } else {
+        new = NULL;
+        evc->next_select = LLONG_MAX;
+        ds_put_cstr(&reason, "EVC configuration error");
+    }
+
+    bool moved = new != evc->active;
+    if (moved) {
+        evc_switch(evc, new, ds_cstr(&reason));
+    }
+    ds_destroy(&reason);
+    return moved;
 }
 
 /* ------------------------------------------------------------------------
@@ -1207,8 +1303,10 @@ evc_evaluate(void)
 
     struct dvel_evc **evcs = evc_sorted(&n);
     struct ofproto **ofprotos = xcalloc(MAX(n, 1), sizeof *ofprotos);
+    long long int now = time_msec();
 
     claims_init(&claims);
+    next_select_msec = LLONG_MAX;
 
     /* Each EVC and lane on its own; what passes becomes a claim. */
     for (size_t i = 0; i < n; i++) {
@@ -1283,20 +1381,9 @@ evc_evaluate(void)
     for (size_t i = 0; i < n; i++) {
         struct dvel_evc *evc = evcs[i];
         struct ofproto *ofproto = ofprotos[i];
-        struct dvel_lane *new;
-        const char *why;
 
         evc_finish_lanes(evc, ofproto);
-        if (ofproto) {
-            new = evc_select(evc, &why);
-        } else {
-            new = NULL;
-            why = "EVC configuration error";
-        }
-        if (new != evc->active) {
-            evc_switch(evc, new, why);
-            changed = true;
-        }
+        changed |= evc_choose(evc, ofproto != NULL, now);
 
         /* Repair before syncing: the sync trusts the installed set. */
         if (ofproto) {
@@ -1402,6 +1489,38 @@ evc_repair_only(void)
     bridge_versions_update();
 }
 
+/* Compares the lanes of the EVCs that asked for it (a measuring policy, a
+ * pending move, a hold-down or damping ending) without resolving anything
+ * else again.  Returns true if an EVC moved. */
+static bool
+evc_reselect(void)
+{
+    long long int now = time_msec();
+    bool changed = false;
+    struct dvel_evc *evc;
+
+    next_select_msec = LLONG_MAX;
+    HMAP_FOR_EACH (evc, node, &all_evcs) {
+        if (evc->next_select <= now) {
+            struct ofproto *ofproto = (evc->problem ? NULL
+                                       : ofproto_lookup(evc->bridge));
+            if (ofproto) {
+                for (size_t i = 0; i < evc->n_lanes; i++) {
+                    lane_refresh_select_inputs(evc->order[i]);
+                }
+                if (evc_choose(evc, true, now)) {
+                    changed = true;
+                    evc_sync_flows(evc, ofproto);
+                }
+            } else {
+                evc->next_select = LLONG_MAX;
+            }
+        }
+        next_select_msec = MIN(next_select_msec, evc->next_select);
+    }
+    return changed;
+}
+
 /* The main-loop step: evaluates every EVC when the database, a run-time
  * command or the bridges' ports changed since the last evaluation, and
  * otherwise only repairs flows that someone deleted, so that an idle switch
@@ -1424,7 +1543,7 @@ evc_run(void)
     }
     if (!needs_eval && sig == last_signature) {
         evc_repair_only();
-        return false;
+        return time_msec() >= next_select_msec ? evc_reselect() : false;
     }
     needs_eval = false;
     last_signature = sig;
@@ -1437,6 +1556,9 @@ evc_wait(void)
     seq_wait(probe_engine_seq(), probe_seqno);
     if (retry_msec != LLONG_MAX) {
         poll_timer_wait_until(retry_msec);
+    }
+    if (next_select_msec != LLONG_MAX) {
+        poll_timer_wait_until(next_select_msec);
     }
 }
 
@@ -1509,6 +1631,7 @@ evc_force_lane(struct dvel_evc *evc, const struct dvel_lane *lane)
     } else {
         uuid_zero(&evc->forced);
     }
+    evc->sel.immediate = true;
     needs_eval = true;
 }
 
@@ -1543,6 +1666,10 @@ evc_get_status(const struct dvel_evc *evc, struct smap *status)
         smap_add_format(status, "last_change", "%lld", evc->last_change);
     }
     smap_add_format(status, "switches", "%u", evc->n_switches);
+    smap_add_format(status, "failovers", "%u", evc->n_failovers);
+    if (evc->options_error) {
+        smap_add(status, "options_error", evc->options_error);
+    }
     struct dvel_lane *forced = uuid_is_zero(&evc->forced)
                                ? NULL : lane_find(evc, &evc->forced);
     if (forced) {
@@ -1598,6 +1725,26 @@ evc_lane_get_status(const struct dvel_lane *lane, struct smap *status)
             smap_add_format(status, "probe_down_count", "%"PRIu64,
                             ps.n_down);
         }
+    }
+
+    const struct lane_select_lane *sel = &lane->sel;
+    if (lane->evc->policy == EVC_POLICY_MAX_THROUGHPUT) {
+        double bps = lane_select_mathis_bps(&lane->evc->sel_params, sel);
+        if (bps >= 0) {
+            smap_add_format(status, "predicted_mbps", "%.1f", bps / 1e6);
+        }
+    }
+    if (sel->n_flaps) {
+        smap_add_format(status, "flaps", "%u", sel->n_flaps);
+    }
+    if (sel->penalty >= 1) {
+        smap_add_format(status, "damping_penalty", "%.0f", sel->penalty);
+    }
+    if (sel->suppressed) {
+        smap_add(status, "suppressed", "true");
+    }
+    if (lane->options_error) {
+        smap_add(status, "options_error", lane->options_error);
     }
 }
 

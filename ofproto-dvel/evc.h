@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include "ofproto-dvel/evc-flows.h"
 #include "ofproto-dvel/lane-probe.h"
+#include "ofproto-dvel/lane-select.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
 #include "openvswitch/uuid.h"
@@ -37,16 +38,6 @@
 struct ds;
 struct smap;
 struct dvelrec_evc;
-
-enum evc_policy {
-    EVC_POLICY_PREFERENCE,
-    EVC_POLICY_LOWEST_DELAY,
-    EVC_POLICY_LOWEST_LOSS,
-    EVC_POLICY_MAX_THROUGHPUT,
-    EVC_POLICY_MANUAL,
-};
-
-const char *evc_policy_to_string(enum evc_policy);
 
 struct dvel_lane {
     struct hmap_node node;      /* In dvel_evc's 'lanes', by UUID. */
@@ -64,6 +55,8 @@ struct dvel_lane {
     bool bad_tpid;              /* options:tpid is not understood. */
     struct lane_probe probe;    /* Probe settings. */
     char *probe_error;          /* Why they are wrong, or NULL. */
+    uint64_t capacity_bps;      /* options:capacity, 0 if none. */
+    char *options_error;        /* Bad options:capacity, or NULL. */
 
     /* The lane's maintenance end point in the probe engine: its ID names
      * the lane in the cookie of its hidden rules. */
@@ -77,6 +70,9 @@ struct dvel_lane {
     char *problem;              /* Why not up, or NULL. */
     char *next_problem;         /* Scratch for evc_run(). */
     bool row_owner;             /* This EVC owns the Lane row. */
+
+    /* What lane selection sees of the lane, and its damping. */
+    struct lane_select_lane sel;
 };
 
 struct dvel_evc {
@@ -95,13 +91,18 @@ struct dvel_evc {
     struct dvel_lane **order;   /* Lanes by preference, then name. */
     size_t n_lanes;
     struct uuid pinned;         /* pinned_lane, or UUID_ZERO. */
+    struct lane_select_params sel_params;  /* From 'options'. */
+    char *options_error;        /* Why 'options' were ignored, or NULL. */
 
     /* Runtime. */
     struct uuid forced;         /* dvel/lane-set, or UUID_ZERO. */
     struct dvel_lane *active;   /* Lane carrying UNI traffic, or NULL. */
     long long int last_change;  /* Wall-clock msec of last lane change. */
-    unsigned int n_switches;
+    unsigned int n_switches;    /* Moves from one lane to another... */
+    unsigned int n_failovers;   /* ...of which away from a lane down. */
     char *last_reason;
+    struct lane_select_evc sel; /* Hysteresis state. */
+    long long int next_select;  /* OVS time to compare lanes again. */
     bool established;           /* Had valid configuration last run. */
 
     /* Resolved by evc_run(). */

@@ -460,15 +460,12 @@ initiator_dst(const struct probe_session *s)
 /* ------------------------------------------------------------------------
  * The initiator's rounds. */
 
-static void
-check_degraded(struct probe_session *s, long long int now)
+/* Returns why 's' is degraded (for the caller to free), or NULL. */
+static char *
+degraded_why(struct probe_session *s, long long int now)
     OVS_REQUIRES(mutex)
 {
     struct lane_stats_summary sum;
-
-    if (s->state != PROBE_UP && s->state != PROBE_DEGRADED) {
-        return;
-    }
 
     /* The median needs a sort: once a second is enough. */
     if (s->cfg.max_delay_ms && now >= s->next_delay_check) {
@@ -486,18 +483,29 @@ check_degraded(struct probe_session *s, long long int now)
     bool loss_degraded = s->cfg.max_loss_pct && (far > max || near > max);
 
     if (loss_degraded) {
-        session_set_state(s, PROBE_DEGRADED,
-                          xasprintf("loss over the last second: far-end "
-                                    "%.1f%%, near-end %.1f%% (max-loss %d%%)",
-                                    MAX(far, 0) * 100, MAX(near, 0) * 100,
-                                    s->cfg.max_loss_pct));
+        return xasprintf("loss over the last second: far-end %.1f%%, "
+                         "near-end %.1f%% (max-loss %d%%)",
+                         MAX(far, 0) * 100, MAX(near, 0) * 100,
+                         s->cfg.max_loss_pct);
     } else if (s->delay_degraded) {
-        session_set_state(s, PROBE_DEGRADED,
-                          xasprintf("median delay above max-delay %d ms",
-                                    s->cfg.max_delay_ms));
-    } else {
-        session_set_state(s, PROBE_UP, xstrdup("loss and delay within "
-                                                "limits"));
+        return xasprintf("median delay above max-delay %d ms",
+                         s->cfg.max_delay_ms);
+    }
+    return NULL;
+}
+
+static void
+check_degraded(struct probe_session *s, long long int now)
+    OVS_REQUIRES(mutex)
+{
+    if (s->state == PROBE_UP || s->state == PROBE_DEGRADED) {
+        char *why = degraded_why(s, now);
+        if (why) {
+            session_set_state(s, PROBE_DEGRADED, why);
+        } else {
+            session_set_state(s, PROBE_UP,
+                              xstrdup("loss and delay within limits"));
+        }
     }
 }
 
@@ -612,9 +620,11 @@ reject(struct probe_session *s, enum reject why)
                 reject_names[why]);
 }
 
+/* Counts a valid reply to 'round'; 'is_slr' if it is an SLR, whose
+ * counters have just told what was lost meanwhile. */
 static void
 reply_ok(struct probe_session *s, const struct y1731_frame *eth,
-         uint32_t round)
+         uint32_t round, bool is_slr, long long int now)
     OVS_REQUIRES(mutex)
 {
     s->replies++;
@@ -626,8 +636,15 @@ reply_ok(struct probe_session *s, const struct y1731_frame *eth,
         memcpy(s->peer_mac.ea, eth->src, ETH_ADDR_LEN);
         s->have_peer_mac = true;
     }
-    if (s->state == PROBE_INIT || s->state == PROBE_DOWN) {
-        session_set_state(s, PROBE_UP, xstrdup("replies received"));
+    /* A lane comes back with what it lost while it was down known, so
+     * that it comes back degraded rather than up for an instant: after an
+     * SLR when it measures loss (unless the far end never answered SLMs,
+     * as a responder with delay measurement only would). */
+    if ((s->state == PROBE_INIT || s->state == PROBE_DOWN)
+        && (is_slr || !s->cfg.slm || !s->rx_slr)) {
+        char *why = degraded_why(s, now);
+        session_set_state(s, why ? PROBE_DEGRADED : PROBE_UP,
+                          why ? why : xstrdup("replies received"));
     }
 }
 
@@ -674,7 +691,7 @@ receive_dmr(struct probe_session *s, const struct y1731_frame *eth,
     s->rx_dmr++;
     lane_stats_add_delay(s->stats, delay);
     lane_history_add_delay(&s->history, now, delay, history_state(s->state));
-    reply_ok(s, eth, slot->seq);
+    reply_ok(s, eth, slot->seq, false, now);
 }
 
 static void
@@ -713,7 +730,7 @@ receive_slr(struct probe_session *s, const struct y1731_frame *eth,
         lane_history_add_loss(&s->history, now, delta.sent, delta.far_lost,
                               delta.near_lost, history_state(s->state));
     }
-    reply_ok(s, eth, seq);
+    reply_ok(s, eth, seq, true, now);
 }
 
 static void

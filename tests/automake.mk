@@ -3,6 +3,7 @@ EXTRA_DIST += \
 	$(TESTSUITE_AT) \
 	$(TESTSUITE) \
 	tests/atlocal.in \
+	tests/lane-relay.py \
 	tests/lsan.supp
 TESTSUITE_AT = \
 	tests/testsuite.at \
@@ -13,6 +14,7 @@ TESTSUITE_AT = \
 	tests/dvel-system.at \
 	tests/dvel-y1731.at \
 	tests/dvel-probes.at \
+	tests/dvel-select.at \
 	tests/dvel-ctl.at
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
@@ -64,6 +66,12 @@ tests_test_probe_units_SOURCES = tests/test-probe-units.c \
 	probes/y1731.h
 tests_test_probe_units_LDADD = $(OVS_LIBOPENVSWITCH)
 tests_test_probe_units_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
+noinst_PROGRAMS += tests/test-lane-select
+tests_test_lane_select_SOURCES = tests/test-lane-select.c tests/unit-check.h \
+	ofproto-dvel/lane-select.c \
+	ofproto-dvel/lane-select.h
+tests_test_lane_select_LDADD = $(OVS_LIBOPENVSWITCH) -lm
+tests_test_lane_select_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
 
 # Benchmarks, not tests: they print measured figures and write CSV and a
 # PNG under bench-out/.  Root only (network namespaces).

@@ -3,7 +3,9 @@ bin_PROGRAMS += utilities/dvel-ctl
 utilities_dvel_ctl_SOURCES = \
 	utilities/dvel-ctl.c \
 	ofproto-dvel/lane-probe.c \
-	ofproto-dvel/lane-probe.h
+	ofproto-dvel/lane-probe.h \
+	ofproto-dvel/lane-select.c \
+	ofproto-dvel/lane-select.h
 utilities_dvel_ctl_LDADD = ofproto-dvel/libdvelidl.la $(OVS_LIBOPENVSWITCH)
 utilities_dvel_ctl_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
 

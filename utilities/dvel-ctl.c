@@ -40,6 +40,7 @@
 #include "hmapx.h"
 #include "ofproto-dvel/dvel-idl.h"
 #include "ofproto-dvel/lane-probe.h"
+#include "ofproto-dvel/lane-select.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
@@ -352,8 +353,9 @@ usage(void)
            "delete EVC and all of its lanes\n"
            "  list-evcs                   "
            "print the names of all the EVCs\n"
-           "  set-policy EVC POLICY       "
-           "set EVC's lane selection policy\n"
+           "  set-policy EVC POLICY [KEY=VALUE]...\n"
+           "                              "
+           "set EVC's lane selection policy and settings\n"
            "  pin-lane EVC LANE           "
            "use LANE of EVC whenever it is up\n"
            "  unpin-lane EVC              "
@@ -362,7 +364,8 @@ usage(void)
            "Lane commands:\n"
            "  add-lane EVC LANE PORT [vlan=N] [key=N] [preference=N] "
            "[probe-interval=N]\n"
-           "                              [probe:KEY=VALUE]...\n"
+           "                              [capacity=MBPS] "
+           "[probe:KEY=VALUE]...\n"
            "                              "
            "add LANE on PORT to EVC\n"
            "  del-lane EVC LANE           "
@@ -1130,6 +1133,7 @@ cmd_add_lane(struct ctl_context *ctx)
     int64_t preference = 0, probe_interval = 0;
     bool has_probe_interval = false;
     struct smap probe = SMAP_INITIALIZER(&probe);
+    struct smap options = SMAP_INITIALIZER(&options);
     const struct dvelrec_evc *evc;
     char *error;
 
@@ -1157,6 +1161,10 @@ cmd_add_lane(struct ctl_context *ctx)
         } else if ((value = arg_value(arg, "probe-interval"))) {
             error = parse_int_arg(&probe_arg, value, &probe_interval);
             has_probe_interval = true;
+        } else if ((value = arg_value(arg, "capacity"))) {
+            uint64_t bps;
+            smap_replace(&options, "capacity", value);
+            error = lane_select_parse_capacity(&options, &bps);
         } else if (!strncmp(arg, "probe:", 6) && strchr(arg, '=')) {
             const char *eq = strchr(arg, '=');
             char *key = xmemdup0(arg + 6, eq - (arg + 6));
@@ -1165,11 +1173,13 @@ cmd_add_lane(struct ctl_context *ctx)
         } else {
             error = xasprintf("add-lane: unknown argument \"%s\" (expected "
                               "vlan=N, key=N, preference=N, "
-                              "probe-interval=N or probe:KEY=VALUE)", arg);
+                              "probe-interval=N, capacity=MBPS or "
+                              "probe:KEY=VALUE)", arg);
         }
         if (error) {
             ctx->error = error;
             smap_destroy(&probe);
+            smap_destroy(&options);
             return;
         }
     }
@@ -1184,11 +1194,14 @@ cmd_add_lane(struct ctl_context *ctx)
         ctl_error(ctx, "lane %s: %s", name, error);
         free(error);
         smap_destroy(&probe);
+        smap_destroy(&options);
         return;
     }
     if (claim.has_vlan && claim.has_key) {
         ctl_error(ctx, "lane %s: a lane has a VLAN or a tunnel key, "
                   "not both", name);
+        smap_destroy(&probe);
+        smap_destroy(&options);
         return;
     }
 
@@ -1199,6 +1212,7 @@ cmd_add_lane(struct ctl_context *ctx)
     if (!evc) {
         live_rows_destroy(&live);
         smap_destroy(&probe);
+        smap_destroy(&options);
         return;
     }
     if (find_lane(ctx, &live, evc, name, false)) {
@@ -1208,6 +1222,7 @@ cmd_add_lane(struct ctl_context *ctx)
         }
         live_rows_destroy(&live);
         smap_destroy(&probe);
+        smap_destroy(&options);
         return;
     }
 
@@ -1216,6 +1231,7 @@ cmd_add_lane(struct ctl_context *ctx)
         ctx->error = error;
         live_rows_destroy(&live);
         smap_destroy(&probe);
+        smap_destroy(&options);
         return;
     }
 
@@ -1234,6 +1250,10 @@ cmd_add_lane(struct ctl_context *ctx)
     }
     dvelrec_lane_set_probe(lane, &probe);
     smap_destroy(&probe);
+    if (!smap_is_empty(&options)) {
+        dvelrec_lane_set_options(lane, &options);
+    }
+    smap_destroy(&options);
 
     size_t n;
     struct dvelrec_lane **lanes = get_evc_lanes(&live, evc, &n, NULL);
@@ -1319,9 +1339,49 @@ cmd_set_policy(struct ctl_context *ctx)
         return;
     }
     evc = find_evc(ctx, ctx->argv[1], true);
-    if (evc) {
-        dvelrec_evc_set_policy(evc, ctx->argv[2]);
+    if (!evc) {
+        return;
     }
+
+    /* Selection settings: KEY=VALUE sets, KEY= puts back the default.  The
+     * result is checked as ovs-vswitchd-dvel checks it. */
+    struct smap options;
+    smap_clone(&options, &evc->options);
+    for (int i = 3; i < ctx->argc; i++) {
+        const char *arg = ctx->argv[i];
+        const char *eq = strchr(arg, '=');
+        char *key = eq ? xmemdup0(arg, eq - arg) : NULL;
+
+        if (!key || !lane_select_is_param(key)) {
+            ctl_error(ctx, "set-policy: unknown setting \"%s\" (expected "
+                      "KEY=VALUE with KEY one of min-gain, better-for, "
+                      "hold-down, max-switches, mss, loss-floor, damping, "
+                      "damp-penalty, damp-suppress, damp-reuse, damp-max, "
+                      "damp-half-life)", arg);
+            free(key);
+            smap_destroy(&options);
+            return;
+        }
+        if (eq[1]) {
+            smap_replace(&options, key, eq + 1);
+        } else {
+            smap_remove(&options, key);
+        }
+        free(key);
+    }
+
+    struct lane_select_params params;
+    error = lane_select_params_parse(&options, &params);
+    if (error) {
+        ctl_error(ctx, "EVC %s: %s", ctx->argv[1], error);
+        free(error);
+    } else {
+        dvelrec_evc_set_policy(evc, ctx->argv[2]);
+        if (ctx->argc > 3) {
+            dvelrec_evc_set_options(evc, &options);
+        }
+    }
+    smap_destroy(&options);
 }
 
 static void
@@ -1769,8 +1829,8 @@ static const struct ctl_command_syntax dvel_commands[] = {
      pre_dvel, cmd_add_evc, NULL, "--may-exist", RW},
     {"del-evc", 1, 1, "EVC", pre_dvel, cmd_del_evc, NULL, "--if-exists", RW},
     {"list-evcs", 0, 0, "", pre_dvel, cmd_list_evcs, NULL, "", RO},
-    {"set-policy", 2, 2, "EVC POLICY", pre_dvel, cmd_set_policy, NULL, "",
-     RW},
+    {"set-policy", 2, INT_MAX, "EVC POLICY [KEY=VALUE]...", pre_dvel,
+     cmd_set_policy, NULL, "", RW},
     {"pin-lane", 2, 2, "EVC LANE", pre_dvel, cmd_pin_lane, NULL, "", RW},
     {"unpin-lane", 1, 1, "EVC", pre_dvel, cmd_unpin_lane, NULL, "", RW},
 
