@@ -15,6 +15,7 @@ TESTSUITE_AT = \
 	tests/dvel-y1731.at \
 	tests/dvel-probes.at \
 	tests/dvel-select.at \
+	tests/dvel-lane-emu.at \
 	tests/dvel-ctl.at
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
@@ -72,6 +73,12 @@ tests_test_lane_select_SOURCES = tests/test-lane-select.c tests/unit-check.h \
 	ofproto-dvel/lane-select.h
 tests_test_lane_select_LDADD = $(OVS_LIBOPENVSWITCH) -lm
 tests_test_lane_select_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
+noinst_PROGRAMS += tests/test-lane-emu
+tests_test_lane_emu_SOURCES = tests/test-lane-emu.c tests/unit-check.h \
+	utilities/lane-emu-model.c \
+	utilities/lane-emu-model.h
+tests_test_lane_emu_LDADD = $(OVS_LIBOPENVSWITCH) -lm
+tests_test_lane_emu_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
 
 # Benchmarks, not tests: they print measured figures and write CSV and a
 # PNG under bench-out/.  Root only (network namespaces).

@@ -10,6 +10,18 @@ utilities_dvel_ctl_LDADD = ofproto-dvel/libdvelidl.la $(OVS_LIBOPENVSWITCH)
 utilities_dvel_ctl_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
 
 man_MANS += utilities/dvel-ctl.8
+
+# dvel-lane-emu: the lane emulator of the lab and the system tests.
+bin_PROGRAMS += utilities/dvel-lane-emu
+utilities_dvel_lane_emu_SOURCES = \
+	utilities/dvel-lane-emu.c \
+	utilities/lane-emu-model.c \
+	utilities/lane-emu-model.h
+utilities_dvel_lane_emu_LDADD = $(OVS_LIBOPENVSWITCH)
+utilities_dvel_lane_emu_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
+man_MANS += utilities/dvel-lane-emu.8
+EXTRA_DIST += utilities/dvel-lane-emu.8.in
+CLEANFILES += utilities/dvel-lane-emu.8
 EXTRA_DIST += utilities/dvel-ctl.8.in
 CLEANFILES += utilities/dvel-ctl.8
 
