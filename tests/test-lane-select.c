@@ -190,6 +190,7 @@ test_lowest_delay(void)
     /* With a 15% gain b wins from t=3 (20110/17400 = 1.156) and moves at
      * t=6 (better-for 3 s); b then worsens at t=10 and a wins back after
      * better-for (t=13) and the hold-down of 10 s from t=6, at t=16. */
+    evc_destroy(&e);
     evc_init(&e, EVC_POLICY_LOWEST_DELAY, 2);
     e.p.min_gain_pct = 15;
     seen_b = back_a = -1;
@@ -227,6 +228,7 @@ test_unmeasured(void)
         CHECK(step(&e, t) == 0);
     }
     /* A failover picks the measured lane over the preferred unmeasured. */
+    evc_destroy(&e);
     evc_init(&e, EVC_POLICY_LOWEST_DELAY, 3);
     set_lane(&e, 2, true, 9 * MS, 0);
     CHECK(step(&e, 0) == 2);
@@ -300,6 +302,7 @@ test_max_throughput(void)
     set_lane(&e, 1, true, 40 * MS, 0);       /* 35.8 Mbit/s. */
     CHECK(step(&e, 0) == 1);
     /* ...unless the long one is capped below. */
+    evc_destroy(&e);
     evc_init(&e, EVC_POLICY_MAX_THROUGHPUT, 2);
     set_lane(&e, 0, true, 5 * MS, 0.02);
     set_lane(&e, 1, true, 40 * MS, 0);
