@@ -521,9 +521,13 @@ session_round(struct probe_session *s, long long int now)
      * the last 'detect_mult' rounds all went unanswered.  Counted in
      * rounds, not in time, so that a reply that arrives late (a long
      * lane, a busy thread) is not mistaken for a loss while replies keep
-     * coming. */
+     * coming.  A lane that never answered yet gets max-rtt for its first
+     * reply: a lane longer than detect-mult intervals is not down at
+     * start. */
     s->snaps[round % n_snaps] = s->replies;
-    if (round > (uint32_t) s->cfg.detect_mult
+    bool first_reply_due = (s->state != PROBE_INIT
+                            || now - s->state_since >= s->cfg.max_rtt_ms);
+    if (round > (uint32_t) s->cfg.detect_mult && first_reply_due
         && s->snaps[(round + 1) % n_snaps] == s->replies
         && s->state != PROBE_DOWN) {
         session_set_state(s, PROBE_DOWN,

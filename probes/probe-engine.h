@@ -35,7 +35,8 @@
  *
  * Lane state, from the initiator's point of view:
  *
- *   init:     no reply yet, and fewer than detect-mult probes sent.
+ *   init:     no reply yet, and fewer than detect-mult probes sent or
+ *             less than max-rtt since the first.
  *   up:       replies arrive.
  *   degraded: replies arrive but the loss over the last second or the
  *             median delay is over the lane's threshold.
