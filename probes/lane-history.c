@@ -205,7 +205,8 @@ lane_history_format(const struct lane_history *h, long long int wall_ms,
                 "n_delays slm_sent far_lost near_lost\n");
     for (size_t i = 0; i < h->n; i++) {
         const struct lane_history_rec *r = lane_history_get(h, i);
-        long long int t = (wall_ms - mono_ms) / 1000 + r->sec;
+        /* The wall-clock second nearest to the record's start. */
+        long long int t = (wall_ms - mono_ms + r->sec * 1000LL + 500) / 1000;
 
         ds_put_format(s, "%lld %s ", t,
                       lane_history_state_to_string(r->state));

@@ -467,11 +467,18 @@ degraded_why(struct probe_session *s, long long int now)
 {
     struct lane_stats_summary sum;
 
+    /* Hysteresis: a degraded lane is healthy again only once it is well
+     * within its limits (half the loss, 90% of the delay), so that a lane
+     * hovering at a threshold does not flip at every probe. */
+    bool was = s->state == PROBE_DEGRADED;
+
     /* The median needs a sort: once a second is enough. */
     if (s->cfg.max_delay_ms && now >= s->next_delay_check) {
+        long long int limit = s->cfg.max_delay_ms * 1000000LL;
+
         lane_stats_summarize(s->stats, now, &sum);
         s->delay_degraded = (sum.n_window
-                             && sum.p50 > s->cfg.max_delay_ms * 1000000LL);
+                             && sum.p50 > (was ? limit * 9 / 10 : limit));
         s->next_delay_check = now + 1000;
     }
 
@@ -479,7 +486,7 @@ degraded_why(struct probe_session *s, long long int now)
     lane_stats_get_loss(s->stats, now, &short_loss, &long_loss);
     double far = lane_loss_far_ratio(&short_loss);
     double near = lane_loss_near_ratio(&short_loss);
-    double max = s->cfg.max_loss_pct / 100.0;
+    double max = s->cfg.max_loss_pct / 100.0 * (was ? 0.5 : 1);
     bool loss_degraded = s->cfg.max_loss_pct && (far > max || near > max);
 
     if (loss_degraded) {
