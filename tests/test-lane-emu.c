@@ -55,7 +55,8 @@ test_params(void)
     set(&p, "outage=on");
     lane_emu_params_format(&p, &s);
     CHECK(!strcmp(ds_cstr(&s), "delay=12.500 jitter=0.250 loss=1.500 "
-                  "burst=3.0 rate=100.000 limit=50 outage=on"));
+                  "burst=3.0 rate=100.000 limit=50 outage=on "
+                  "oam-priority=on"));
     ds_destroy(&s);
 
     error = lane_emu_params_set(&p, "loss=101");
@@ -85,12 +86,14 @@ loss_run(const struct lane_emu_params *p, int n, double *mean_run,
 {
     struct lane_emu_dir d;
     int lost = 0, runs = 0, run = 0;
+    bool ahead;
 
     lane_emu_dir_init(&d, 42);
     *max_run = 0;
     for (int i = 0; i < n; i++) {
         int64_t due;
-        if (lane_emu_admit(p, &d, 100, i * 1000LL, &due) == LANE_EMU_LOST) {
+        if (lane_emu_admit(p, &d, 100, false, i * 1000LL, &due, &ahead)
+            == LANE_EMU_LOST) {
             lost++;
             if (!run++) {
                 runs++;
@@ -141,11 +144,13 @@ test_delay_and_jitter(void)
     struct lane_emu_params p;
     struct lane_emu_dir d;
     int64_t due, last = 0;
+    bool ahead;
 
     lane_emu_params_init(&p);
     lane_emu_dir_init(&d, 7);
     set(&p, "delay=10");
-    CHECK(lane_emu_admit(&p, &d, 64, 5 * MS, &due) == LANE_EMU_PASS);
+    CHECK(lane_emu_admit(&p, &d, 64, false, 5 * MS, &due, &ahead)
+          == LANE_EMU_PASS);
     CHECK(due == 15 * MS);
 
     /* Jitter: within +-2 ms, centred on 10 ms, in order. */
@@ -154,7 +159,8 @@ test_delay_and_jitter(void)
     int64_t lo = INT64_MAX, hi = 0;
     for (int i = 0; i < 20000; i++) {
         int64_t now = 100 * MS + i * 5 * MS;
-        CHECK(lane_emu_admit(&p, &d, 64, now, &due) == LANE_EMU_PASS);
+        CHECK(lane_emu_admit(&p, &d, 64, false, now, &due, &ahead)
+              == LANE_EMU_PASS);
         CHECK(due >= last);
         last = due;
         lo = due - now < lo ? due - now : lo;
@@ -169,7 +175,8 @@ test_delay_and_jitter(void)
     /* Frames 1 us apart with 2 ms of jitter: order wins over jitter. */
     last = 0;
     for (int i = 0; i < 1000; i++) {
-        CHECK(lane_emu_admit(&p, &d, 64, 1000 * MS + i * 1000, &due)
+        CHECK(lane_emu_admit(&p, &d, 64, false, 1000 * MS + i * 1000, &due,
+                             &ahead)
               == LANE_EMU_PASS);
         CHECK(due >= last);
         last = due;
@@ -182,6 +189,7 @@ test_rate_limit_outage(void)
     struct lane_emu_params p;
     struct lane_emu_dir d;
     int64_t due;
+    bool ahead;
 
     /* 10 Mbit/s: a 1250-byte frame takes 1 ms.  Ten at once leave 1 ms
      * apart, after the delay. */
@@ -190,21 +198,51 @@ test_rate_limit_outage(void)
     set(&p, "rate=10");
     set(&p, "delay=5");
     for (int i = 1; i <= 10; i++) {
-        CHECK(lane_emu_admit(&p, &d, 1250, 0, &due) == LANE_EMU_PASS);
+        CHECK(lane_emu_admit(&p, &d, 1250, false, 0, &due, &ahead)
+              == LANE_EMU_PASS);
         CHECK(due == i * MS + 5 * MS);
     }
 
     /* The queue holds 'limit' frames. */
     set(&p, "limit=12");
-    CHECK(lane_emu_admit(&p, &d, 1250, 0, &due) == LANE_EMU_PASS);
-    CHECK(lane_emu_admit(&p, &d, 1250, 0, &due) == LANE_EMU_PASS);
-    CHECK(lane_emu_admit(&p, &d, 1250, 0, &due) == LANE_EMU_OVERFLOW);
+    CHECK(lane_emu_admit(&p, &d, 1250, false, 0, &due, &ahead)
+          == LANE_EMU_PASS);
+    CHECK(lane_emu_admit(&p, &d, 1250, false, 0, &due, &ahead)
+          == LANE_EMU_PASS);
+    CHECK(lane_emu_admit(&p, &d, 1250, false, 0, &due, &ahead)
+          == LANE_EMU_OVERFLOW);
     CHECK(d.n_overflow == 1 && d.queued == 12);
+
+    /* OAM goes ahead of the queue: the delay only, whatever waits. */
+    CHECK(lane_emu_admit(&p, &d, 64, true, 0, &due, &ahead)
+          == LANE_EMU_PASS);
+    CHECK(ahead && due == 5 * MS && d.queued == 12);
+    set(&p, "oam-priority=off");
+    CHECK(lane_emu_admit(&p, &d, 64, true, 0, &due, &ahead)
+          == LANE_EMU_OVERFLOW);
+    CHECK(!ahead);
 
     set(&p, "outage=on");
     d.queued = 0;
-    CHECK(lane_emu_admit(&p, &d, 64, 0, &due) == LANE_EMU_OUTAGE);
+    CHECK(lane_emu_admit(&p, &d, 64, false, 0, &due, &ahead)
+          == LANE_EMU_OUTAGE);
     CHECK(d.n_outage == 1);
+}
+
+static void
+test_is_oam(void)
+{
+    uint8_t f[64] = { 0 };
+
+    f[12] = 0x89, f[13] = 0x02;
+    CHECK(lane_emu_is_oam(f, sizeof f));
+    f[12] = 0x81, f[13] = 0x00, f[16] = 0x89, f[17] = 0x02;
+    CHECK(lane_emu_is_oam(f, sizeof f));
+    f[16] = 0x88, f[17] = 0xa8, f[20] = 0x89, f[21] = 0x02;
+    CHECK(lane_emu_is_oam(f, sizeof f));
+    f[20] = 0x08, f[21] = 0x00;
+    CHECK(!lane_emu_is_oam(f, sizeof f));
+    CHECK(!lane_emu_is_oam(f, 13));
 }
 
 int
@@ -214,5 +252,6 @@ main(void)
     test_loss();
     test_delay_and_jitter();
     test_rate_limit_outage();
+    test_is_oam();
     return unit_check_report();
 }

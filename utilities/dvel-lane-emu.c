@@ -76,8 +76,10 @@ struct direction {
     struct lane_emu_dir state;
     uint64_t n_tx_error;
 
-    /* Forwarding thread only. */
+    /* Forwarding thread only: the frames on their way, in order of
+     * delivery, and OAM frames that went ahead of them. */
     struct frame *head, *tail;
+    struct frame *oam_head, *oam_tail;
 };
 
 struct port {
@@ -208,30 +210,38 @@ port_recv(struct port *port, uint8_t *buf)
     return n;
 }
 
+/* Sends the frames of the queue at '*head' that are due. */
 static void
-forward_due(struct direction *d, int64_t now)
+forward_queue(struct direction *d, struct frame **head, struct frame **tail,
+              bool counted, int64_t now)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
 
-    while (d->head && d->head->due <= now) {
-        struct frame *f = d->head;
+    while (*head && (*head)->due <= now) {
+        struct frame *f = *head;
 
-        d->head = f->next;
-        if (!d->head) {
-            d->tail = NULL;
+        *head = f->next;
+        if (!*head) {
+            *tail = NULL;
         }
-        if (send(d->out->fd, f->data, f->len, 0) < 0) {
+        bool error = send(d->out->fd, f->data, f->len, 0) < 0;
+        if (error) {
             VLOG_WARN_RL(&rl, "%s: send %"PRIuSIZE" bytes: %s",
                          d->out->name, f->len, ovs_strerror(errno));
-            ovs_mutex_lock(&mutex);
-            d->n_tx_error++;
-            ovs_mutex_unlock(&mutex);
         }
         ovs_mutex_lock(&mutex);
-        d->state.queued--;
+        d->n_tx_error += error;
+        d->state.queued -= counted;
         ovs_mutex_unlock(&mutex);
         free(f);
     }
+}
+
+static void
+forward_due(struct direction *d, int64_t now)
+{
+    forward_queue(d, &d->oam_head, &d->oam_tail, false, now);
+    forward_queue(d, &d->head, &d->tail, true, now);
 }
 
 static void
@@ -246,25 +256,30 @@ receive_all(struct direction *d, uint8_t *buf)
         }
 
         int64_t due;
+        bool ahead;
+        bool oam = lane_emu_is_oam(buf, n);
         ovs_mutex_lock(&mutex);
         enum lane_emu_verdict v = lane_emu_admit(&d->params, &d->state, n,
-                                                 mono_ns(), &due);
+                                                 oam, mono_ns(), &due,
+                                                 &ahead);
         ovs_mutex_unlock(&mutex);
         if (v != LANE_EMU_PASS) {
             continue;
         }
 
         struct frame *f = xmalloc(sizeof *f + n);
+        struct frame **head = ahead ? &d->oam_head : &d->head;
+        struct frame **tail = ahead ? &d->oam_tail : &d->tail;
         f->next = NULL;
         f->due = due;
         f->len = n;
         memcpy(f->data, buf, n);
-        if (d->tail) {
-            d->tail->next = f;
+        if (*tail) {
+            (*tail)->next = f;
         } else {
-            d->head = f;
+            *head = f;
         }
-        d->tail = f;
+        *tail = f;
     }
 }
 
@@ -290,6 +305,9 @@ forwarder_main(void *arg OVS_UNUSED)
             if (dirs[i].head) {
                 next = MIN(next, dirs[i].head->due);
             }
+            if (dirs[i].oam_head) {
+                next = MIN(next, dirs[i].oam_head->due);
+            }
         }
 
         struct pollfd pfds[3] = {
@@ -314,12 +332,16 @@ forwarder_main(void *arg OVS_UNUSED)
     }
 
     for (int i = 0; i < 2; i++) {
-        while (dirs[i].head) {
-            struct frame *f = dirs[i].head;
-            dirs[i].head = f->next;
-            free(f);
+        struct frame *lists[2] = { dirs[i].head, dirs[i].oam_head };
+        for (int j = 0; j < 2; j++) {
+            while (lists[j]) {
+                struct frame *f = lists[j];
+                lists[j] = f->next;
+                free(f);
+            }
         }
-        dirs[i].tail = NULL;
+        dirs[i].head = dirs[i].tail = NULL;
+        dirs[i].oam_head = dirs[i].oam_tail = NULL;
     }
     free(buf);
     return NULL;
@@ -448,7 +470,7 @@ usage(void)
            "\nKEY=VALUE (both directions; change them at run time with\n"
            "\"ovs-appctl -t CTL lane-emu/set [a-b|b-a] KEY=VALUE...\"):\n"
            "  delay=MS  jitter=MS  loss=PCT  burst=FRAMES  rate=MBPS\n"
-           "  limit=FRAMES  outage=on|off\n"
+           "  limit=FRAMES  outage=on|off  oam-priority=on|off\n"
            "\nOptions:\n"
            "  --seed=N                seed of the loss and jitter "
            "generators\n"

@@ -30,6 +30,7 @@ lane_emu_params_init(struct lane_emu_params *p)
     *p = (struct lane_emu_params) {
         .burst = 1,
         .limit = LANE_EMU_DEFAULT_LIMIT,
+        .oam_priority = true,
     };
 }
 
@@ -89,15 +90,21 @@ lane_emu_params_set(struct lane_emu_params *p, const char *arg)
         } else {
             new.limit = d;
         }
-    } else if (!strcmp(key, "outage")) {
+    } else if (!strcmp(key, "outage") || !strcmp(key, "oam-priority")) {
         if (!strcmp(value, "on") || !strcmp(value, "off")) {
-            new.outage = !strcmp(value, "on");
+            bool on = !strcmp(value, "on");
+            if (key[0] == 'o' && key[1] == 'u') {
+                new.outage = on;
+            } else {
+                new.oam_priority = on;
+            }
         } else {
             error = xasprintf("%s: expected on or off", arg);
         }
     } else {
         error = xasprintf("%s: unknown key (expected delay, jitter, loss, "
-                          "burst, rate, limit or outage)", arg);
+                          "burst, rate, limit, outage or oam-priority)",
+                          arg);
     }
     free(key);
     if (!error) {
@@ -110,10 +117,10 @@ void
 lane_emu_params_format(const struct lane_emu_params *p, struct ds *s)
 {
     ds_put_format(s, "delay=%.3f jitter=%.3f loss=%.3f burst=%.1f "
-                  "rate=%.3f limit=%"PRIuSIZE" outage=%s",
+                  "rate=%.3f limit=%"PRIuSIZE" outage=%s oam-priority=%s",
                   p->delay_ns / 1e6, p->jitter_ns / 1e6, p->loss * 100,
                   p->burst, p->rate_bps / 1e6, p->limit,
-                  p->outage ? "on" : "off");
+                  p->outage ? "on" : "off", p->oam_priority ? "on" : "off");
 }
 
 void
@@ -166,8 +173,9 @@ decide_loss(const struct lane_emu_params *p, struct lane_emu_dir *d)
 
 enum lane_emu_verdict
 lane_emu_admit(const struct lane_emu_params *p, struct lane_emu_dir *d,
-               size_t len, int64_t now, int64_t *due)
+               size_t len, bool oam, int64_t now, int64_t *due, bool *ahead)
 {
+    *ahead = oam && p->oam_priority;
     d->n_in++;
     if (p->outage) {
         d->n_outage++;
@@ -177,13 +185,13 @@ lane_emu_admit(const struct lane_emu_params *p, struct lane_emu_dir *d,
         d->n_lost++;
         return LANE_EMU_LOST;
     }
-    if (d->queued >= p->limit) {
+    if (!*ahead && d->queued >= p->limit) {
         d->n_overflow++;
         return LANE_EMU_OVERFLOW;
     }
 
     int64_t sent = now;
-    if (p->rate_bps) {
+    if (p->rate_bps && !*ahead) {
         int64_t start = MAX(now, d->link_free);
         d->link_free = start + (int64_t) (len * 8 * 1e9 / p->rate_bps);
         sent = d->link_free;
@@ -194,9 +202,30 @@ lane_emu_admit(const struct lane_emu_params *p, struct lane_emu_dir *d,
         delay += (int64_t) ((2 * random_unit(d) - 1) * p->jitter_ns);
         delay = MAX(delay, 0);
     }
-    *due = MAX(sent + delay, d->last_due);
-    d->last_due = *due;
-    d->queued++;
+    int64_t *last = *ahead ? &d->last_oam_due : &d->last_due;
+    *due = MAX(sent + delay, *last);
+    *last = *due;
+    if (!*ahead) {
+        d->queued++;
+    }
     d->n_out++;
     return LANE_EMU_PASS;
+}
+
+bool
+lane_emu_is_oam(const uint8_t *data, size_t len)
+{
+    size_t ofs = 12;
+
+    for (int i = 0; i < 3 && ofs + 2 <= len; i++) {
+        uint16_t type = (data[ofs] << 8) | data[ofs + 1];
+        if (type == 0x8902) {
+            return true;
+        } else if (type == 0x8100 || type == 0x88a8) {
+            ofs += 4;
+        } else {
+            return false;
+        }
+    }
+    return false;
 }

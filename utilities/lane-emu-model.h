@@ -33,7 +33,12 @@
  *     frames before it, then delayed by 'delay' plus a jitter drawn
  *     uniformly from [-jitter, +jitter] (never below zero), and never
  *     delivered before the frame ahead of it: the lane keeps order, as a
- *     real path does. */
+ *     real path does.
+ *
+ * OAM frames (CFM and Y.1731, EtherType 0x8902), if 'oam_priority', skip
+ * the rate-limited queue and keep order only among themselves, as carrier
+ * networks forward OAM with priority: probes then measure the path, not
+ * the queue that the lane's own traffic builds. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,12 +52,14 @@ struct lane_emu_params {
     uint64_t rate_bps;          /* 0: no limit. */
     size_t limit;               /* Frames waiting, at most. */
     bool outage;
+    bool oam_priority;          /* OAM frames skip the queue. */
 };
 
 void lane_emu_params_init(struct lane_emu_params *);
 
 /* Applies "key=value" (delay=MS, jitter=MS, loss=PCT, burst=N, rate=MBPS,
- * limit=N, outage=on|off; times and rates may have decimals) to 'p'.
+ * limit=N, outage=on|off, oam-priority=on|off; times and rates may have
+ * decimals) to 'p'.
  * Returns NULL or an error message, leaving 'p' unchanged. */
 char *lane_emu_params_set(struct lane_emu_params *, const char *arg);
 
@@ -65,7 +72,8 @@ struct lane_emu_dir {
     uint64_t rng;               /* Generator state, nonzero. */
     bool bad;                   /* Gilbert channel in its bad state. */
     int64_t link_free;          /* When the rate-limited link is free. */
-    int64_t last_due;           /* Delivery time of the last frame. */
+    int64_t last_due;           /* Delivery time of the last frame... */
+    int64_t last_oam_due;       /* ...and of the last priority frame. */
     size_t queued;              /* Frames waiting (the caller's count). */
 
     uint64_t n_in, n_out;
@@ -81,11 +89,17 @@ enum lane_emu_verdict {
     LANE_EMU_OVERFLOW,
 };
 
-/* Decides the fate of a frame of 'len' bytes arriving at 'now' (ns).  For
- * LANE_EMU_PASS, stores its delivery time in '*due' and counts it as
- * queued: the caller decrements 'queued' when it delivers the frame. */
+/* Decides the fate of a frame of 'len' bytes arriving at 'now' (ns),
+ * 'oam' if it is an OAM frame.  For LANE_EMU_PASS, stores its delivery
+ * time in '*due' and, unless it went ahead as OAM ('*ahead' set), counts
+ * it as queued: the caller decrements 'queued' when it delivers it. */
 enum lane_emu_verdict lane_emu_admit(const struct lane_emu_params *,
                                      struct lane_emu_dir *, size_t len,
-                                     int64_t now, int64_t *due);
+                                     bool oam, int64_t now, int64_t *due,
+                                     bool *ahead);
+
+/* True if the Ethernet frame 'data' of 'len' bytes is CFM or Y.1731 OAM,
+ * untagged or behind one or two VLAN tags. */
+bool lane_emu_is_oam(const uint8_t *data, size_t len);
 
 #endif /* utilities/lane-emu-model.h */
