@@ -16,6 +16,7 @@ TESTSUITE_AT = \
 	tests/dvel-probes.at \
 	tests/dvel-select.at \
 	tests/dvel-lane-emu.at \
+	tests/dvel-lab.at \
 	tests/dvel-ctl.at
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
@@ -40,9 +41,17 @@ $(srcdir)/package.m4: $(top_srcdir)/configure.ac
 	} >'$(srcdir)/package.m4'
 EXTRA_DIST += package.m4
 
+# The lab tests (keyword "lab", root only) measure real delays, losses and
+# interruptions, so they run after the others, one at a time, on a machine
+# that the rest of the suite does not keep busy.  The first pass's log is
+# kept as tests/testsuite-main.log.
 check-local: tests/atconfig tests/atlocal $(TESTSUITE) all
-	$(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' $(TESTSUITEFLAGS)
+	$(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
+	    -k '!lab' $(TESTSUITEFLAGS)
+	cp tests/testsuite.log tests/testsuite-main.log
+	$(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' -k lab
 
+CLEANFILES += tests/testsuite-main.log
 clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
 

@@ -30,3 +30,4 @@ dist_bashcomp_DATA = utilities/dvel-ctl.bash
 
 EXTRA_DIST += utilities/dvel-setup.sh
 EXTRA_DIST += utilities/dvel-demo.sh
+EXTRA_DIST += utilities/dvel-lab.sh utilities/dvel-lab-traffic.py

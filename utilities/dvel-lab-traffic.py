@@ -1,0 +1,141 @@
+#! /usr/bin/env python3
+# Copyright (c) 2026 The dvel authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at:
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Traffic for dvel's lab: a sequence-numbered UDP stream that tells how
+long the EVC was interrupted, and a TCP stream that tells its throughput.
+
+  dvel-lab-traffic.py seq-recv PORT SUMMARY-FILE
+      Receives the stream until SIGTERM, then writes one line:
+      "received N lost N longest_run R run_at T run_ms M", where R is the
+      longest run of consecutive frames lost, T the wall-clock time
+      (seconds since the epoch) of the last frame received before it and
+      M the time between that frame and the next one received.
+  dvel-lab-traffic.py seq-send HOST PORT RATE SECONDS
+      Sends RATE frames per second for SECONDS seconds.
+  dvel-lab-traffic.py tcp-recv PORT LOG-FILE
+      Accepts one connection and logs "TIME BYTES" every second.
+  dvel-lab-traffic.py tcp-send HOST PORT SECONDS
+      Sends as fast as TCP allows for SECONDS seconds.
+"""
+
+import signal
+import socket
+import struct
+import sys
+import time
+
+HDR = struct.Struct("!Qd")      # Sequence number, send time.
+
+
+def seq_recv(port, summary):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", int(port)))
+    state = {"n": 0, "last_seq": -1, "last_t": 0.0,
+             "run": 0, "run_at": 0.0, "run_s": 0.0}
+
+    def finish(*_):
+        lost = state["last_seq"] + 1 - state["n"]
+        with open(summary, "w") as f:
+            f.write("received %d lost %d longest_run %d run_at %.3f "
+                    "run_ms %.1f\n" % (state["n"], max(lost, 0),
+                                        state["run"], state["run_at"],
+                                        state["run_s"] * 1000))
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, finish)
+    signal.signal(signal.SIGINT, finish)
+    while True:
+        data = s.recv(2048)
+        if len(data) < HDR.size:
+            continue
+        seq, _ = HDR.unpack_from(data)
+        now = time.time()
+        if seq <= state["last_seq"]:
+            state["n"] += 1     # Late, out of order: not lost after all.
+            continue
+        run = seq - state["last_seq"] - 1
+        if run > state["run"] and state["last_seq"] >= 0:
+            state["run"] = run
+            state["run_at"] = state["last_t"]
+            state["run_s"] = now - state["last_t"]
+        state["last_seq"] = seq
+        state["last_t"] = now
+        state["n"] += 1
+
+
+def seq_send(host, port, rate, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rate = float(rate)
+    start = time.monotonic()
+    n = int(rate * float(seconds))
+    pad = b"\0" * 36
+    for seq in range(n):
+        due = start + seq / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        try:
+            s.sendto(HDR.pack(seq, time.time()) + pad, (host, int(port)))
+        except OSError:
+            pass                # No route for a moment: a lost frame.
+
+
+def tcp_recv(port, log):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("0.0.0.0", int(port)))
+    ls.listen(1)
+    conn, _ = ls.accept()
+    conn.settimeout(0.2)
+    total = 0
+    next_log = time.time() + 1
+    with open(log, "w", buffering=1) as f:
+        while True:
+            try:
+                data = conn.recv(1 << 16)
+                if not data:
+                    break
+                total += len(data)
+            except socket.timeout:
+                pass
+            now = time.time()
+            if now >= next_log:
+                f.write("%.3f %d\n" % (now, total))
+                next_log += 1
+
+
+def tcp_send(host, port, seconds):
+    s = socket.create_connection((host, int(port)), timeout=30)
+    buf = b"\0" * (1 << 16)
+    end = time.monotonic() + float(seconds)
+    while time.monotonic() < end:
+        try:
+            s.send(buf)
+        except OSError:
+            time.sleep(0.01)
+    s.close()
+
+
+def main():
+    cmds = {"seq-recv": (seq_recv, 2), "seq-send": (seq_send, 4),
+            "tcp-recv": (tcp_recv, 2), "tcp-send": (tcp_send, 3)}
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds \
+            or len(sys.argv) != 2 + cmds[sys.argv[1]][1]:
+        sys.exit(__doc__)
+    cmds[sys.argv[1]][0](*sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
