@@ -207,14 +207,13 @@ lane_configure(struct dvel_lane *lane, const struct dvelrec_lane *row)
                                          &lane->probe);
 
     char *error = lane_select_parse_capacity(&row->options,
-                                             &lane->capacity_bps);
+                                             &lane->sel.capacity_bps);
     if (error && !nullable_string_is_equal(error, lane->options_error)) {
         VLOG_WARN("lane %s: %s (ignored)", lane->name, error);
     }
     free(lane->options_error);
     lane->options_error = error;
     lane->sel.name = lane->name;
-    lane->sel.capacity_bps = lane->capacity_bps;
 }
 
 static void
@@ -834,8 +833,9 @@ lane_make_probe_cfg(const struct lane_probe *p, uint32_t id,
     };
 }
 
-/* Fills in what lane selection sees of 'lane': its state, and the median
- * delay and far-end loss over the last minute that its probes measured.
+/* Fills in what lane selection sees of 'lane' that changes at run time:
+ * its state, and the median delay and far-end loss over the last minute
+ * that its probes measured.
  * The far-end loss is the loss of this end's transmit direction, the one
  * this end chooses the lane for. */
 static void
@@ -844,12 +844,10 @@ lane_refresh_select_inputs(struct dvel_lane *lane)
     struct probe_status ps;
     struct lane_select_lane *sel = &lane->sel;
 
-    sel->name = lane->name;
     sel->up = lane->up;
     sel->degraded = false;
     sel->rtt_ns = -1;
     sel->loss = -1;
-    sel->capacity_bps = lane->capacity_bps;
     if (lane->usable && probe_engine_get_status(lane->probe_id, &ps)) {
         sel->degraded = ps.state == PROBE_DEGRADED;
         sel->rtt_ns = ps.rtt_p50_ns;
@@ -908,14 +906,6 @@ lane_by_uuid_if_up(const struct dvel_evc *evc, const struct uuid *uuid)
     return lane && lane->up ? lane : NULL;
 }
 
-static bool
-policy_is_measured(enum evc_policy policy)
-{
-    return (policy == EVC_POLICY_LOWEST_DELAY
-            || policy == EVC_POLICY_LOWEST_LOSS
-            || policy == EVC_POLICY_MAX_THROUGHPUT);
-}
-
 /* Chooses the lane 'evc' should use, appends why to 'reason' and sets
  * 'evc->next_select' to when to look again if nothing else changes.
  *
@@ -941,7 +931,7 @@ evc_select(struct dvel_evc *evc, long long int now, struct ds *reason)
     /* With a measuring policy, compare lanes again in a while even if no
      * lane changes state: their figures move. */
     evc->next_select = LLONG_MAX;
-    if (policy_is_measured(evc->policy)) {
+    if (evc_policy_is_measured(evc->policy)) {
         evc->next_select = now + EVC_SELECT_INTERVAL_MS;
     }
 
@@ -972,7 +962,7 @@ evc_switch(struct dvel_evc *evc, struct dvel_lane *new, const char *why)
 {
     struct dvel_lane *old = evc->active;
     struct ds reason = DS_EMPTY_INITIALIZER;
-    bool failover = old && (!old->up || !lane_find(evc, &old->uuid));
+    bool failover = old && !old->up;
 
     if (old && !old->up && old->problem) {
         ds_put_format(&reason, "%s down (%s); ", old->name, old->problem);

@@ -55,7 +55,6 @@ struct dvel_lane {
     bool bad_tpid;              /* options:tpid is not understood. */
     struct lane_probe probe;    /* Probe settings. */
     char *probe_error;          /* Why they are wrong, or NULL. */
-    uint64_t capacity_bps;      /* options:capacity, 0 if none. */
     char *options_error;        /* Bad options:capacity, or NULL. */
 
     /* The lane's maintenance end point in the probe engine: its ID names
@@ -71,7 +70,8 @@ struct dvel_lane {
     char *next_problem;         /* Scratch for evc_run(). */
     bool row_owner;             /* This EVC owns the Lane row. */
 
-    /* What lane selection sees of the lane, and its damping. */
+    /* What lane selection sees of the lane (including options:capacity),
+     * and its damping. */
     struct lane_select_lane sel;
 };
 

@@ -301,8 +301,8 @@ lane_select_merit(const struct lane_select_params *p, enum evc_policy policy,
     }
 }
 
-static bool
-policy_is_measured(enum evc_policy policy)
+bool
+evc_policy_is_measured(enum evc_policy policy)
 {
     return (policy == EVC_POLICY_LOWEST_DELAY
             || policy == EVC_POLICY_LOWEST_LOSS
@@ -325,7 +325,7 @@ ranks_before(const struct lane_select_params *p, enum evc_policy policy,
     if (lane_class(a) != lane_class(b)) {
         return lane_class(a) < lane_class(b);
     }
-    if (policy_is_measured(policy)) {
+    if (evc_policy_is_measured(policy)) {
         double ma = lane_select_merit(p, policy, a);
         double mb = lane_select_merit(p, policy, b);
 

@@ -69,6 +69,11 @@ enum evc_policy {
 const char *evc_policy_to_string(enum evc_policy);
 bool evc_policy_from_string(const char *, enum evc_policy *);
 
+/* True for the policies that choose by measured figures (which change
+ * without any lane changing state, so that lanes must be compared again
+ * from time to time). */
+bool evc_policy_is_measured(enum evc_policy);
+
 /* An EVC's selection settings, from its "options" column. */
 struct lane_select_params {
     int min_gain_pct;           /* Relative gain to move, percent. */

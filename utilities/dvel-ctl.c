@@ -420,20 +420,13 @@ dvel_ctl_context_cast(struct ctl_context *base)
     return CONTAINER_OF(base, struct dvel_ctl_context, base);
 }
 
-/* Policies, in the order the documentation lists them. */
-static const char *const policies[] = {
-    "preference", "lowest-delay", "lowest-loss", "max-throughput", "manual",
-};
-
-/* Returns an error message if 'policy' is not a known policy, otherwise
- * NULL.  The caller must free the message. */
 static char * OVS_WARN_UNUSED_RESULT
 check_policy(const char *policy)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(policies); i++) {
-        if (!strcmp(policy, policies[i])) {
-            return NULL;
-        }
+    enum evc_policy p;
+
+    if (evc_policy_from_string(policy, &p)) {
+        return NULL;
     }
     return xasprintf("unknown policy \"%s\" (expected preference, "
                      "lowest-delay, lowest-loss, max-throughput or manual)",

@@ -92,12 +92,9 @@ lane_emu_params_set(struct lane_emu_params *p, const char *arg)
         }
     } else if (!strcmp(key, "outage") || !strcmp(key, "oam-priority")) {
         if (!strcmp(value, "on") || !strcmp(value, "off")) {
-            bool on = !strcmp(value, "on");
-            if (key[0] == 'o' && key[1] == 'u') {
-                new.outage = on;
-            } else {
-                new.oam_priority = on;
-            }
+            bool *flag = (!strcmp(key, "outage") ? &new.outage
+                          : &new.oam_priority);
+            *flag = !strcmp(value, "on");
         } else {
             error = xasprintf("%s: expected on or off", arg);
         }
