@@ -51,6 +51,10 @@ AC_DEFUN([DVEL_CHECK_OVS], [
   OVS_CFLAGS="`dvel_ovs_var "AM""_CFLAGS"` `dvel_ovs_var CFLAGS`"
   OVS_VSWITCHD_LDFLAGS=`dvel_ovs_var vswitchd_ovs_vswitchd_LDFLAGS`
   OVS_LIBS=`dvel_ovs_var LIBS`
+  dnl Where that build's daemons keep their sockets and databases: dvel's
+  dnl scripts talk to the same ovsdb-server.
+  OVS_RUNDIR=`dvel_ovs_var RUNDIR`
+  OVS_DBDIR=`dvel_ovs_var DBDIR`
   AS_IF([grep -q '^#define DPDK_NETDEV 1' "$OVS_BUILDDIR/config.h"],
         [OVS_HAVE_DPDK=yes], [OVS_HAVE_DPDK=no])
   AS_IF([grep -q '^#define HAVE_AF_XDP 1' "$OVS_BUILDDIR/config.h"],
@@ -63,6 +67,17 @@ AC_DEFUN([DVEL_CHECK_OVS], [
   AC_SUBST([OVS_CFLAGS])
   AC_SUBST([OVS_VSWITCHD_LDFLAGS])
   AC_SUBST([OVS_LIBS])
+  AC_SUBST([OVS_RUNDIR])
+  AC_SUBST([OVS_DBDIR])
+
+  dnl dvel-db keeps the dvel database beside conf.db, in the directory the
+  dnl Open vSwitch build uses for it, unless a distribution moved conf.db
+  dnl (Debian keeps it in /var/lib/openvswitch).
+  AC_ARG_WITH([dbdir],
+    [AS_HELP_STRING([--with-dbdir=DIR],
+                    [directory of the dvel database (default: Open vSwitch's DBDIR)])],
+    [DVEL_DBDIR=$withval], [DVEL_DBDIR=$OVS_DBDIR])
+  AC_SUBST([DVEL_DBDIR])
   AC_SUBST([OVS_HAVE_DPDK])
   AC_SUBST([OVS_HAVE_AF_XDP])
 ])

@@ -17,7 +17,8 @@ TESTSUITE_AT = \
 	tests/dvel-select.at \
 	tests/dvel-lane-emu.at \
 	tests/dvel-lab.at \
-	tests/dvel-ctl.at
+	tests/dvel-ctl.at \
+	tests/dvel-db.at
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 

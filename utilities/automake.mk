@@ -31,3 +31,20 @@ dist_bashcomp_DATA = utilities/dvel-ctl.bash
 EXTRA_DIST += utilities/dvel-setup.sh
 EXTRA_DIST += utilities/dvel-demo.sh
 EXTRA_DIST += utilities/dvel-lab.sh utilities/dvel-lab-traffic.py
+
+# dvel-db: creates, converts and attaches the dvel database to the stock
+# ovsdb-server; the packages' service hooks call it.
+pkgdatascriptsdir = $(pkgdatadir)/scripts
+pkgdatascripts_SCRIPTS = utilities/dvel-db
+EXTRA_DIST += utilities/dvel-db.in
+CLEANFILES += utilities/dvel-db
+utilities/dvel-db: utilities/dvel-db.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	  $(SED) -e 's|[@]RUNDIR[@]|$(OVS_RUNDIR)|g' \
+	         -e 's|[@]DBDIR[@]|$(DVEL_DBDIR)|g' \
+	         -e 's|[@]pkgdatadir[@]|$(pkgdatadir)|g' \
+	    $(srcdir)/utilities/dvel-db.in > $@.tmp && \
+	  chmod +x $@.tmp && mv $@.tmp $@
+man_MANS += utilities/dvel-db.8
+EXTRA_DIST += utilities/dvel-db.8.in
+CLEANFILES += utilities/dvel-db.8
