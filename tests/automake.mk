@@ -22,6 +22,10 @@ TESTSUITE_AT = \
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 
+# The package checks (root; CI runs them): build, lint, install, run and
+# remove the .deb; parse the RPM spec and build the RPMs.
+EXTRA_DIST += tests/packaging/deb.sh tests/packaging/rpm.sh
+
 # Executables the tests run, dvel's first, then Open vSwitch's.
 AUTOTEST_PATH = $(abs_top_builddir)/tests:$(abs_top_builddir)/utilities:$(abs_top_builddir)/ofproto-dvel:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/vswitchd:$(OVS_BUILDDIR)/tests
 
