@@ -27,15 +27,18 @@
 #define SHORT_BUCKETS 10
 #define LONG_BUCKETS 60
 
+/* A bucket counts at most a bucket's length of SLMs (a second at one per
+ * millisecond), so 32 bits are plenty; kept small because every lane has
+ * SHORT_BUCKETS + LONG_BUCKETS of them. */
 struct loss_bucket {
-    long long int id;           /* now_ms / bucket length; -1: empty. */
-    struct lane_loss loss;
+    uint32_t id;                /* now_ms / bucket length + 1; 0: empty. */
+    uint32_t sent, far_lost, returned, near_lost;
 };
 
 struct loss_window {
     long long int bucket_ms;
     size_t n;
-    struct loss_bucket buckets[LONG_BUCKETS];
+    struct loss_bucket *buckets;    /* 'n' of them. */
 };
 
 struct lane_stats {
@@ -52,51 +55,67 @@ struct lane_stats {
     uint64_t n_slrs, n_anomalies;
 
     struct loss_window short_w, long_w;
+    struct loss_bucket short_buckets[SHORT_BUCKETS];
+    struct loss_bucket long_buckets[LONG_BUCKETS];
 };
 
 static void
-loss_window_init(struct loss_window *w, long long int bucket_ms, size_t n)
+loss_window_init(struct loss_window *w, long long int bucket_ms,
+                 struct loss_bucket *buckets, size_t n)
 {
     w->bucket_ms = bucket_ms;
     w->n = n;
-    for (size_t i = 0; i < n; i++) {
-        w->buckets[i].id = -1;
-        memset(&w->buckets[i].loss, 0, sizeof w->buckets[i].loss);
-    }
+    w->buckets = buckets;
+    memset(buckets, 0, n * sizeof *buckets);
+}
+
+/* The bucket ID for 'now_ms': 32 bits last 136 years in seconds and 13 in
+ * tenths of a second of OVS's monotonic time, far beyond a lane's life. */
+static uint32_t
+loss_window_id(const struct loss_window *w, long long int now_ms)
+{
+    return now_ms / w->bucket_ms + 1;
+}
+
+/* Adds 'x' to '*c', stopping at UINT32_MAX rather than wrapping. */
+static void
+add_sat32(uint32_t *c, uint64_t x)
+{
+    *c = MIN((uint64_t) *c + x, UINT32_MAX);
 }
 
 static void
 loss_window_add(struct loss_window *w, long long int now_ms,
                 const struct lane_loss *loss)
 {
-    long long int id = now_ms / w->bucket_ms;
+    uint32_t id = loss_window_id(w, now_ms);
     struct loss_bucket *b = &w->buckets[id % w->n];
 
     if (b->id != id) {
+        memset(b, 0, sizeof *b);
         b->id = id;
-        memset(&b->loss, 0, sizeof b->loss);
     }
-    b->loss.sent += loss->sent;
-    b->loss.far_lost += loss->far_lost;
-    b->loss.returned += loss->returned;
-    b->loss.near_lost += loss->near_lost;
+    add_sat32(&b->sent, loss->sent);
+    add_sat32(&b->far_lost, loss->far_lost);
+    add_sat32(&b->returned, loss->returned);
+    add_sat32(&b->near_lost, loss->near_lost);
 }
 
 static void
 loss_window_sum(const struct loss_window *w, long long int now_ms,
                 struct lane_loss *sum)
 {
-    long long int id = now_ms / w->bucket_ms;
+    uint32_t id = loss_window_id(w, now_ms);
 
     memset(sum, 0, sizeof *sum);
     for (size_t i = 0; i < w->n; i++) {
         const struct loss_bucket *b = &w->buckets[i];
 
-        if (b->id >= 0 && b->id > id - (long long int) w->n && b->id <= id) {
-            sum->sent += b->loss.sent;
-            sum->far_lost += b->loss.far_lost;
-            sum->returned += b->loss.returned;
-            sum->near_lost += b->loss.near_lost;
+        if (b->id && b->id <= id && id - b->id < w->n) {
+            sum->sent += b->sent;
+            sum->far_lost += b->far_lost;
+            sum->returned += b->returned;
+            sum->near_lost += b->near_lost;
         }
     }
 }
@@ -129,9 +148,16 @@ lane_stats_clear(struct lane_stats *s)
     s->have_prev = false;
     s->n_slrs = s->n_anomalies = 0;
     loss_window_init(&s->short_w, LANE_STATS_SHORT_MS / SHORT_BUCKETS,
-                     SHORT_BUCKETS);
+                     s->short_buckets, SHORT_BUCKETS);
     loss_window_init(&s->long_w, LANE_STATS_LONG_MS / LONG_BUCKETS,
-                     LONG_BUCKETS);
+                     s->long_buckets, LONG_BUCKETS);
+}
+
+/* Bytes of memory 's' holds. */
+size_t
+lane_stats_memory(const struct lane_stats *s)
+{
+    return s ? sizeof *s + s->window * sizeof *s->delays : 0;
 }
 
 void

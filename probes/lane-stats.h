@@ -51,6 +51,7 @@ struct lane_stats;
 struct lane_stats *lane_stats_create(size_t delay_window);
 void lane_stats_destroy(struct lane_stats *);
 void lane_stats_clear(struct lane_stats *);
+size_t lane_stats_memory(const struct lane_stats *);
 
 void lane_stats_add_delay(struct lane_stats *, int64_t delay_ns);
 
