@@ -65,7 +65,8 @@ ofproto_dvel_ovs_vswitchd_dvel_SOURCES = \
 ofproto_dvel_ovs_vswitchd_dvel_LDFLAGS = \
 	$(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS) \
 	-Wl,--wrap=bridge_init,--wrap=bridge_run,--wrap=bridge_wait \
-	-Wl,--wrap=bridge_exit,--wrap=ovs_print_version
+	-Wl,--wrap=bridge_exit,--wrap=ovs_print_version \
+	-Wl,--wrap=bridge_get_memory_usage
 ofproto_dvel_ovs_vswitchd_dvel_LDADD = \
 	ofproto-dvel/libdvelidl.la \
 	$(OVS_BUILDDIR)/vswitchd/ovs-vswitchd.o \

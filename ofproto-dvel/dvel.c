@@ -26,6 +26,7 @@
 #include "openvswitch/poll-loop.h"
 #include "probes/probe-engine.h"
 #include "probes/probe-io.h"
+#include "simap.h"
 #include "smap.h"
 #include "sset.h"
 #include "timeval.h"
@@ -320,6 +321,16 @@ dvel_refresh(void)
     }
     /* The commit happens in the next main-loop iteration. */
     poll_immediate_wake();
+}
+
+/* Called through vswitchd-hooks.c when ovs-vswitchd reports its memory
+ * use ("ovs-appctl memory/show" and the log): EVCs, lanes and the bytes
+ * dvel holds for them. */
+void
+dvel_get_memory_usage(struct simap *usage)
+{
+    evc_get_memory_usage(usage);
+    probe_engine_get_memory_usage(usage);
 }
 
 void

@@ -22,9 +22,12 @@
 
 #include <stdbool.h>
 
+struct simap;
+
 void dvel_init(const char *ovs_remote);
 void dvel_run(void);
 void dvel_wait(void);
+void dvel_get_memory_usage(struct simap *);
 void dvel_exit(void);
 
 /* Re-evaluates every EVC now (after a run-time command). */

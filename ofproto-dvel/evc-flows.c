@@ -99,6 +99,24 @@ dvel_flow_set_count(const struct dvel_flow_set *set)
     return hmap_count(&set->flows);
 }
 
+/* Bytes of memory dvel's copy of the rules in 'set' holds (ofproto keeps
+ * its own, reported as "rules" by "ovs-appctl memory/show"). */
+size_t
+dvel_flow_set_memory(const struct dvel_flow_set *set)
+{
+    const struct dvel_flow *f;
+    size_t bytes = 0;
+
+    HMAP_FOR_EACH (f, node, &set->flows) {
+        bytes += (sizeof *f + f->ofpacts_len
+                  + 2 * sizeof(struct miniflow)
+                  + MINIFLOW_VALUES_SIZE(miniflow_n_values(f->match.flow))
+                  + MINIFLOW_VALUES_SIZE(miniflow_n_values(
+                                             &f->match.mask->masks)));
+    }
+    return bytes;
+}
+
 void
 dvel_flow_set_add(struct dvel_flow_set *set, const struct match *match,
                   int priority, uint64_t cookie, const struct ofpbuf *ofpacts)

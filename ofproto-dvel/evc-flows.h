@@ -77,6 +77,7 @@ const struct uuid *dvel_ofproto_uuid(const struct ofproto *);
 void dvel_flow_set_init(struct dvel_flow_set *);
 void dvel_flow_set_destroy(struct dvel_flow_set *);
 size_t dvel_flow_set_count(const struct dvel_flow_set *);
+size_t dvel_flow_set_memory(const struct dvel_flow_set *);
 
 void dvel_flow_set_add(struct dvel_flow_set *, const struct match *,
                        int priority, uint64_t cookie,

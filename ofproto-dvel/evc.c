@@ -38,6 +38,7 @@
 #include "probes/probe-engine.h"
 #include "probes/y1731.h"
 #include "seq.h"
+#include "simap.h"
 #include "smap.h"
 #include "sset.h"
 #include "timeval.h"
@@ -1559,6 +1560,28 @@ const struct hmap *
 evc_all(void)
 {
     return &all_evcs;
+}
+
+/* Adds the EVC and lane counts and the memory of their dvel state (not of
+ * their OpenFlow rules, which ofproto reports as "rules") to 'usage'. */
+void
+evc_get_memory_usage(struct simap *usage)
+{
+    const struct dvel_evc *evc;
+    size_t n_lanes = 0, bytes = 0;
+
+    HMAP_FOR_EACH (evc, node, &all_evcs) {
+        const struct dvel_lane *lane;
+
+        bytes += sizeof *evc + dvel_flow_set_memory(&evc->flows);
+        HMAP_FOR_EACH (lane, node, &evc->lanes) {
+            bytes += sizeof *lane;
+            n_lanes++;
+        }
+    }
+    simap_increase(usage, "evcs", hmap_count(&all_evcs));
+    simap_increase(usage, "evc-lanes", n_lanes);
+    simap_increase(usage, "evc-bytes", bytes);
 }
 
 static int

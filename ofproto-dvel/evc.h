@@ -36,6 +36,7 @@
 #include "openvswitch/uuid.h"
 
 struct ds;
+struct simap;
 struct smap;
 struct dvelrec_evc;
 
@@ -130,6 +131,7 @@ void evc_force_lane(struct dvel_evc *, const struct dvel_lane *);
 
 uint64_t evc_cookie(const struct dvel_evc *);
 const struct hmap *evc_all(void);
+void evc_get_memory_usage(struct simap *);
 struct dvel_evc **evc_sorted(size_t *n);
 
 void evc_get_status(const struct dvel_evc *, struct smap *);

@@ -33,6 +33,8 @@
 #include "dpif-dvel/dpif-dvel.h"
 #include "ofproto-dvel/dvel.h"
 #include "probes/probe-io.h"
+#include "stopwatch.h"
+#include "timeval.h"
 #include "util.h"
 
 void __real_bridge_init(const char *remote);
@@ -43,6 +45,8 @@ void __real_bridge_wait(void);
 void __wrap_bridge_wait(void);
 void __real_bridge_exit(bool delete_datapath);
 void __wrap_bridge_exit(bool delete_datapath);
+void __real_bridge_get_memory_usage(struct simap *);
+void __wrap_bridge_get_memory_usage(struct simap *);
 void __real_ovs_print_version(uint8_t min_ofp, uint8_t max_ofp);
 void __wrap_ovs_print_version(uint8_t min_ofp, uint8_t max_ofp);
 
@@ -53,6 +57,13 @@ __wrap_bridge_init(const char *remote)
     dpif_dvel_init();
     __real_bridge_init(remote);
     dvel_init(remote);
+
+    /* How long each main-loop iteration spends in bridge_run() (Open
+     * vSwitch's and dvel's work together) and in dvel's part of it:
+     * "ovs-appctl stopwatch/show" reports them, and the scale benchmark
+     * reads them. */
+    stopwatch_create("bridge_run", SW_US);
+    stopwatch_create("dvel_run", SW_US);
 }
 
 void
@@ -60,10 +71,16 @@ __wrap_bridge_run(void)
 {
     /* Bridges are created and destroyed only in here: keep the probe
      * thread off them meanwhile. */
+    stopwatch_start("bridge_run", time_usec());
     probe_io_bridges_lock();
     __real_bridge_run();
     probe_io_bridges_unlock();
+
+    stopwatch_start("dvel_run", time_usec());
     dvel_run();
+    long long int now = time_usec();
+    stopwatch_stop("dvel_run", now);
+    stopwatch_stop("bridge_run", now);
 }
 
 void
@@ -78,6 +95,13 @@ __wrap_bridge_exit(bool delete_datapath)
 {
     dvel_exit();
     __real_bridge_exit(delete_datapath);
+}
+
+void
+__wrap_bridge_get_memory_usage(struct simap *usage)
+{
+    __real_bridge_get_memory_usage(usage);
+    dvel_get_memory_usage(usage);
 }
 
 void

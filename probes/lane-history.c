@@ -55,6 +55,13 @@ lane_history_clear(struct lane_history *h)
     lane_history_init(h, max);
 }
 
+/* Bytes of memory the records of 'h' take (not 'h' itself). */
+size_t
+lane_history_memory(const struct lane_history *h)
+{
+    return h->capacity * sizeof *h->recs;
+}
+
 /* Changing the length keeps nothing: a rare, operator-made event. */
 void
 lane_history_set_max(struct lane_history *h, size_t max_seconds)

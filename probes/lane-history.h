@@ -75,6 +75,7 @@ void lane_history_add_loss(struct lane_history *, long long int now_ms,
                            uint64_t near_lost, enum lane_history_state);
 
 size_t lane_history_count(const struct lane_history *);
+size_t lane_history_memory(const struct lane_history *);
 const struct lane_history_rec *lane_history_get(const struct lane_history *,
                                                 size_t i);
 

@@ -33,6 +33,7 @@
 #include "probes/y1731.h"
 #include "random.h"
 #include "seq.h"
+#include "simap.h"
 #include "timeval.h"
 #include "util.h"
 #include "uuid.h"
@@ -1061,6 +1062,33 @@ probe_engine_format_global(struct ds *ds)
                   hmap_count(&sessions),
                   timers_initialized ? heap_count(&timers) : 0, n_unknown);
     ovs_mutex_unlock(&mutex);
+}
+
+/* Adds to 'usage' the probe engine's lanes and the memory they hold, for
+ * "ovs-appctl memory/show": "probe-lanes", "probe-lane-bytes" (the state
+ * every lane has: session, statistics, rounds in flight) and
+ * "probe-history-bytes" (per-second history, which grows as lanes age up
+ * to Dvel_Global other_config:lane-history). */
+void
+probe_engine_get_memory_usage(struct simap *usage)
+{
+    const struct probe_session *s;
+    size_t lane_bytes = 0, history_bytes = 0;
+
+    ovs_mutex_lock(&mutex);
+    HMAP_FOR_EACH (s, node, &sessions) {
+        lane_bytes += (sizeof *s
+                       + s->n_slots * sizeof *s->slots
+                       + (s->cfg.detect_mult + 1) * sizeof *s->snaps
+                       + lane_stats_memory(s->stats)
+                       + (s->reason ? strlen(s->reason) + 1 : 0));
+        history_bytes += lane_history_memory(&s->history);
+    }
+    simap_increase(usage, "probe-lanes", hmap_count(&sessions));
+    ovs_mutex_unlock(&mutex);
+
+    simap_increase(usage, "probe-lane-bytes", lane_bytes);
+    simap_increase(usage, "probe-history-bytes", history_bytes);
 }
 
 void

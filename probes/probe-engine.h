@@ -52,6 +52,7 @@
 #include "openvswitch/uuid.h"
 
 struct ds;
+struct simap;
 struct seq;
 
 enum probe_state {
@@ -138,6 +139,7 @@ void probe_engine_receive(uint32_t id, const struct uuid *ofproto_uuid,
                           const void *frame, size_t len, uint64_t rx_ns);
 long long int probe_engine_run(void);
 void probe_engine_format_global(struct ds *);
+void probe_engine_get_memory_usage(struct simap *);
 
 void probe_engine_destroy_all(void);
 
