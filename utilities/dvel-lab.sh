@@ -25,7 +25,10 @@
 #                   to the --state file (for scripts and tests)
 #   --stop          tear down the lab that --start described in --state
 #   --state=FILE    (default lab-out/lab.state)
-#   --ports=TYPE    system (default) or afxdp
+#   --ports=TYPE    system (default), afxdp, or dpdk (DPDK's af_packet
+#                   driver on the same veths, one PMD thread per switch;
+#                   it mounts hugetlbfs and reserves 2-MiB pages if needed,
+#                   and gives them back)
 #   --interval=MS   probe interval (default 10)
 #   --policy=P      the EVC's policy (default max-throughput)
 #   --out=DIR       where logs, the summary and the plot go
@@ -60,8 +63,8 @@ for arg; do
     esac
 done
 case $ports in
-    system|afxdp) ;;
-    *) echo "$0: --ports must be system or afxdp" >&2; exit 1 ;;
+    system|afxdp|dpdk) ;;
+    *) echo "$0: --ports must be system, afxdp or dpdk" >&2; exit 1 ;;
 esac
 
 state=${state:-$out/lab.state}
@@ -89,6 +92,8 @@ lane_emu_args=(
 )
 
 pids=()
+hp_mounted=no
+hp_added=0
 if test $mode = stop; then
     test -f "$state" || { echo "$0: $state: no lab state" >&2; exit 1; }
     . "$state"
@@ -99,12 +104,52 @@ else
     rm -f "$out"/*.log "$out"/*.dat "$out"/summary.txt "$out"/lab.png
 fi
 
+# DPDK ports need hugepages: mount hugetlbfs and reserve 2-MiB pages as
+# far as they are missing, noting what was done so that cleanup undoes it.
+HUGEPAGES_WANTED=160
+reserve_hugepages () {
+    local free
+    if ! grep -q ' hugetlbfs ' /proc/mounts; then
+        mkdir -p /dev/hugepages
+        mount -t hugetlbfs none /dev/hugepages
+        hp_mounted=yes
+    fi
+    free=$(sed -n 's/^HugePages_Free: *//p' /proc/meminfo)
+    if test "$free" -lt $HUGEPAGES_WANTED; then
+        hp_added=$((HUGEPAGES_WANTED - free))
+        echo $(( $(cat /proc/sys/vm/nr_hugepages) + hp_added )) \
+            > /proc/sys/vm/nr_hugepages
+        free=$(sed -n 's/^HugePages_Free: *//p' /proc/meminfo)
+        if test "$free" -lt $HUGEPAGES_WANTED; then
+            echo "$0: only $free free 2-MiB hugepages, DPDK ports need $HUGEPAGES_WANTED" >&2
+            exit 1
+        fi
+    fi
+}
+
+release_hugepages () {
+    local pid i
+    # The switches must be gone before their pages can be given back.
+    for pid in $switch_pids; do
+        for i in $(seq 100); do
+            kill -0 $pid 2>/dev/null || break
+            sleep 0.1
+        done
+    done
+    if test "$hp_added" -gt 0; then
+        echo $(( $(cat /proc/sys/vm/nr_hugepages) - hp_added )) \
+            > /proc/sys/vm/nr_hugepages
+    fi
+    test $hp_mounted = yes && umount /dev/hugepages
+}
+
 cleanup () {
     set +e
     trap - EXIT INT TERM
     for pid in "${pids[@]}"; do
         kill $pid 2>/dev/null
     done
+    switch_pids=$(cat $work/s1/ovs-vswitchd.pid $work/s2/ovs-vswitchd.pid 2>/dev/null)
     for sw in s1 s2; do
         for d in ovs-vswitchd ovsdb-server; do
             test -f $work/$sw/$d.pid && kill $(cat $work/$sw/$d.pid) 2>/dev/null
@@ -113,6 +158,7 @@ cleanup () {
     for i in 1 2 3; do
         test -f $work/emu$i.pid && kill $(cat $work/emu$i.pid) 2>/dev/null
     done
+    release_hugepages
     # Keep the logs.
     for f in $work/*/*.log $work/*.log; do
         test -f "$f" && cp "$f" "$out/$(basename $(dirname $f))-$(basename $f)"
@@ -172,6 +218,20 @@ start_switch () {
         --remote=punix:$work/$sw/db.sock $work/$sw/conf.db $work/$sw/dvel.db \
         2>/dev/null
     vsctl $sw --no-wait init
+    if test $ports != system; then
+        # AF_XDP and DPDK ports are polled by PMD threads: one per switch,
+        # on a core of its own, which sleeps when it has nothing to do
+        # rather than spin (two spinning switches, the emulators and the
+        # hosts' traffic would not fit on a small machine).
+        vsctl $sw --no-wait set Open_vSwitch . other_config:pmd-cpu-mask=$3 \
+            other_config:pmd-maxsleep=100
+    fi
+    if test $ports = dpdk; then
+        # One DPDK instance per switch: its own file prefix and 128 MB.
+        vsctl $sw --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+            other_config:dpdk-socket-mem=128 other_config:dpdk-socket-limit=128 \
+            "other_config:dpdk-extra=--file-prefix=$tag-$sw --no-pci --no-telemetry"
+    fi
     on $sw ip netns exec $tag-$sw ovs-vswitchd-dvel unix:$work/$sw/db.sock \
         --detach --no-chdir --pidfile=$work/$sw/ovs-vswitchd.pid \
         --log-file=$work/$sw/ovs-vswitchd.log -vconsole:off \
@@ -181,8 +241,13 @@ start_switch () {
     vsctl $sw add-br br0 \
         -- set bridge br0 datapath_type=dvel fail-mode=secure \
            other_config:hwaddr=$mac
+    local i=0
     for p in uni l1 l2 l3; do
+        if test $ports = dpdk; then
+            opts="type=dpdk options:dpdk-devargs=net_af_packet$i,iface=$p"
+        fi
         vsctl $sw add-port br0 $p ${opts:+-- set Interface $p $opts}
+        i=$((i + 1))
     done
     dctl $sw --no-wait set Dvel_Global . other_config:stats-interval=1000
     dctl $sw --wait add-evc e1 br0 uni policy=$policy \
@@ -211,8 +276,9 @@ for i in 1 2 3; do
         --unixctl=$work/emu$i.ctl -vconsole:off ${lane_emu_args[i-1]} a$i b$i \
         2>/dev/null
 done
-start_switch s1 aa:55:aa:55:00:01
-start_switch s2 aa:55:aa:55:00:02
+test $ports = dpdk && reserve_hugepages
+start_switch s1 aa:55:aa:55:00:01 0x1
+start_switch s2 aa:55:aa:55:00:02 0x2
 
 for i in 1 2 3; do
     echo "  lane l$i: $(emu $i lane-emu/show | sed -n '1s/^a-b ([^)]*): //p')"
@@ -249,7 +315,8 @@ table () {
 }
 
 if test $mode = start; then
-    printf 'tag=%s\nwork=%s\nout=%s\n' $tag $work "$out" > "$state"
+    printf 'tag=%s\nwork=%s\nout=%s\nhp_mounted=%s\nhp_added=%s\n' \
+        $tag $work "$out" $hp_mounted $hp_added > "$state"
     trap - EXIT
     echo "  lab up: state in $state"
     exit 0
