@@ -208,7 +208,24 @@ wait_for "lane west active after restart" lane_is_active west
 say "ok: the circuit survives a restart of Open vSwitch"
 
 # Reinstalling (as an upgrade does) restarts a running dvel switch so that
-# it runs the installed binary, and keeps the circuit.
+# it runs the installed binary, and keeps the circuit.  Make the database
+# one an older release left (schema 1.0.0, before EVC and Lane had options
+# columns), served as it was: the upgrade must convert it and keep a copy.
+db=/var/lib/openvswitch/dvel.db
+python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["version"] = "1.0.0"
+del s["tables"]["EVC"]["columns"]["options"]
+del s["tables"]["Lane"]["columns"]["options"]
+json.dump(s, open(sys.argv[2], "w"), indent=2)
+' /usr/share/dvel/dvel.ovsschema "$work/old.ovsschema"
+/usr/share/dvel/scripts/dvel-db detach >/dev/null
+ovsdb-tool convert $db "$work/old.ovsschema"
+rm -f $db.backup*
+ovs-appctl -t ovsdb-server ovsdb-server/add-db $db
+[ "$(ovsdb-client get-schema-version dvel)" = 1.0.0 ] \
+    || fail "could not serve a 1.0.0 dvel database"
 old_pid=$(cat $rundir/ovs-vswitchd.pid)
 dpkg -i "$deb" > "$work/reinstall.log" 2>&1 \
     || { cat "$work/reinstall.log"; fail "reinstall"; }
@@ -217,7 +234,12 @@ wait_for "ovs-vswitchd-dvel after reinstall" \
 [ "$(cat $rundir/ovs-vswitchd.pid)" != "$old_pid" ] \
     || fail "the reinstall did not restart ovs-vswitchd-dvel"
 wait_for "lane west active after reinstall" lane_is_active west
-say "ok: reinstalling restarts the dvel switch and keeps the circuit"
+[ "$(ovsdb-client get-schema-version dvel)" = \
+  "$(ovsdb-tool schema-version /usr/share/dvel/dvel.ovsschema)" ] \
+    || fail "the upgrade did not convert the dvel database"
+ls $db.backup1.0.0-* >/dev/null 2>&1 || fail "no backup of the old database"
+dvel-ctl get Lane west vlan | grep -qx 100 || fail "the lane was lost"
+say "ok: reinstalling converts the database, restarts the dvel switch and keeps the circuit"
 
 # ---------------------------------------------------------------- go back
 update-alternatives --auto ovs-vswitchd
