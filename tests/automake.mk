@@ -105,6 +105,10 @@ EXTRA_DIST += tests/bench/probe-capacity.sh
 bench-probes: all
 	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/probe-capacity.sh
 .PHONY: bench-probes
+EXTRA_DIST += tests/bench/failover-time.sh
+bench-failover: all
+	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/failover-time.sh
+.PHONY: bench-failover
 
 # "make fuzz": the Y.1731 decoder under libFuzzer (clang), for
 # FUZZ_SECONDS seconds, from the reference frames as seeds.

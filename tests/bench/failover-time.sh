@@ -1,0 +1,642 @@
+#!/bin/bash
+# Failover time benchmark (not a test): how long an EVC's traffic stops
+# when its active lane dies, at several probe intervals, and how long the
+# switch takes to apply a lane change as the number of EVCs grows.
+#
+# Part "lab" runs utilities/dvel-lab.sh (two hosts, two switches, three
+# lanes through dvel-lane-emu, real packets) with a numbered UDP stream
+# from h1 to h2 (utilities/dvel-lab-traffic.py) at RATE frames/s.  The
+# three lanes are made alike (LANE_DELAY_MS each way, no jitter, loss or
+# rate limit), so that the lane the EVC lands on does not matter and a
+# move between healthy lanes neither loses nor reorders frames.  The EVC
+# uses the preference policy with its default hold-down and damping (a
+# failover is immediate whatever they are).  For each probe interval
+# (every lane of the EVC, both switches; detect-mult 3), it first runs
+# the stream alone (steady-state loss, and lanes that the probes declared
+# down although nothing failed), then kills the active lane REPS times in
+# each of two ways:
+#   outage     the lane's emulator drops every frame, both ways
+#              ("lane-emu/set outage=on"): only the probes can tell;
+#   link-down  the far end of s1's lane port goes down ("ip link set
+#              aN down" in the wan namespace), so that s1's port loses
+#              carrier and Open vSwitch reports its link down.
+# For each run: frames lost, the interruption (the longest run of frames
+# lost / RATE) and when s1 logged its move, counted from the failure
+# (estimated from the last frame through, less the lane's delay, within
+# the time the failing command ran).
+#
+# Part "revalidation" runs one ovs-vswitchd-dvel on the dummy datapath
+# with N EVCs (each a C-VLAN of a UNI, two lanes, probes off, one
+# datapath flow each), and times "dvel/lane-set" of one EVC and the link
+# of every EVC's active lane going down, until the datapath flows have
+# the new output, with the revalidators' own time for a pass over all the
+# datapath flows.
+#
+# Usage: tests/bench/failover-time.sh
+#   Environment: PARTS (default "lab revalidation"), INTERVALS (probe
+#   intervals in ms, default "1 3 10 100"), REPS (runs per interval and
+#   failure, default 5), RATE (frames/s, default 10000), LANE_DELAY_MS
+#   (default 5), STEADY_SECONDS (default 5), EVCS (default "10 1000
+#   10000"), OVS_BUILDDIR (default /var/cache/dvel/ovs), OUT (default
+#   bench-out/failover-time), where the CSVs and the PNG go.
+#
+# Must run as root (network namespaces).  The machine is shared: compare
+# figures from one run, not across runs.
+
+set -e -o pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+OVS_BUILDDIR=${OVS_BUILDDIR:-/var/cache/dvel/ovs}
+PARTS=${PARTS:-lab revalidation}
+INTERVALS=${INTERVALS:-1 3 10 100}
+REPS=${REPS:-5}
+RATE=${RATE:-10000}
+LANE_DELAY_MS=${LANE_DELAY_MS:-5}
+STEADY_SECONDS=${STEADY_SECONDS:-5}
+EVCS=${EVCS:-10 1000 10000}
+OUT=${OUT:-$top/bench-out/failover-time}
+
+# Each failure run: the stream runs this long, and the lane dies this far
+# into it.
+STREAM_SECONDS=3
+FAIL_AFTER=1
+
+if test "$(id -u)" != 0; then
+    echo "$0: must run as root (network namespaces)" >&2
+    exit 1
+fi
+export PATH=$top/utilities:$top/ofproto-dvel:$OVS_BUILDDIR/utilities:$OVS_BUILDDIR/ovsdb:$PATH
+for prog in ovs-vswitchd-dvel dvel-ctl dvel-lane-emu ovsdb-server ovs-vsctl \
+            ovs-appctl python3 ss; do
+    command -v $prog >/dev/null || { echo "$0: $prog not found; build first" >&2; exit 1; }
+done
+
+mkdir -p "$OUT"
+bench=$(mktemp -d /tmp/dvel-failover.XXXXXX)
+lab_state=$bench/lab.state
+tag=
+work=
+pids=()
+sandbox_ns=
+cleanup () {
+    set +e
+    trap - EXIT INT TERM
+    for pid in "${pids[@]}"; do
+        kill $pid 2>/dev/null
+    done
+    if test -f "$lab_state"; then
+        dvel-lab.sh --stop --state="$lab_state" --out="$bench/lab" >/dev/null 2>&1
+    fi
+    for d in ovs-vswitchd ovsdb-server; do
+        test -f $bench/sb/$d.pid && kill $(cat $bench/sb/$d.pid) 2>/dev/null
+    done
+    test -n "$sandbox_ns" && ip netns del $sandbox_ns 2>/dev/null
+    rm -rf "$bench"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_until SECONDS CMD...: polls CMD every 20 ms until it succeeds;
+# fails after SECONDS.
+wait_until () {
+    local deadline=$(( $(date +%s%N) + $1 * 1000000000 ))
+    shift
+    until "$@"; do
+        if test $(date +%s%N) -gt $deadline; then
+            return 1
+        fi
+        sleep 0.02
+    done
+}
+
+# median and max of the numbers on standard input: "MEDIAN MAX", or "- -".
+median_max () {
+    sort -g | awk '{ v[n++] = $1 }
+        END { if (!n) { print "- -"; exit }
+              m = n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
+              print m, v[n - 1] }'
+}
+
+# ---------------------------------------------------------------------------
+# Part 1: the lab.
+
+s1 () { ovs-appctl -t $work/s1/vswitchd.ctl "$@"; }
+emu () { local i=$1; shift; ovs-appctl -t $work/emu$i.ctl "$@"; }
+dctl () { local sw=$1; shift; dvel-ctl --db=unix:$work/$sw/db.sock "$@"; }
+
+# active: s1's active lane of EVC e1.
+active () {
+    s1 dvel/lane-show e1 | sed -n 's/^  \* lane \([^:]*\):.*/\1/p'
+}
+# lanes_up: true if s1 has all three lanes up and EVC e1 on one of them.
+lanes_up () {
+    test "$(s1 dvel/lane-show e1 | grep -c ' state=up')" = 3 \
+        && test -n "$(active)"
+}
+# down_count: how many times s1's probes declared a lane down, all lanes.
+down_count () {
+    s1 dvel/lane-show e1 \
+        | sed -n 's/.* probe_down_count=\([0-9]*\).*/\1/p' \
+        | awk '{ n += $1 } END { print n + 0 }'
+}
+# moves: how many times s1 moved EVC e1.
+moves () {
+    s1 dvel/evc-show e1 | sed -n 's/.* switches=\([0-9]*\).*/\1/p'
+}
+
+receiver_listening () {
+    test -n "$(ip netns exec $tag-h2 ss -Hlun 'sport = :5001')"
+}
+# stream_start SECONDS: RATE numbered frames a second from h1 to h2.
+stream_start () {
+    rm -f $bench/seq.txt
+    ip netns exec $tag-h2 python3 $top/utilities/dvel-lab-traffic.py \
+        seq-recv 5001 $bench/seq.txt &
+    recv_pid=$!
+    pids+=($recv_pid)
+    wait_until 10 receiver_listening
+    ip netns exec $tag-h1 python3 $top/utilities/dvel-lab-traffic.py \
+        seq-send 10.77.0.2 5001 $RATE $1 &
+    send_pid=$!
+    pids+=($send_pid)
+}
+# stream_stop: waits for the sender, stops the receiver and sets 'summary'
+# to its summary, "received N lost N longest_run R run_at T run_ms M".
+stream_stop () {
+    wait $send_pid
+    kill $recv_pid
+    wait $recv_pid || true
+    pids=()
+    summary=$(cat $bench/seq.txt)
+}
+
+# log_epoch TIMESTAMP: an ovs-vswitchd log time (UTC) in seconds.
+log_epoch () {
+    date -u -d "${1%Z}" +%s.%3N
+}
+
+# fail KIND LANE: lane LANE (l1, l2 or l3) dies.  repair KIND LANE.
+fail () {
+    case $1 in
+        outage) emu ${2#l} lane-emu/set outage=on >/dev/null ;;
+        link-down) ip -n $tag-wan link set a${2#l} down ;;
+    esac
+}
+repair () {
+    case $1 in
+        outage) emu ${2#l} lane-emu/set outage=off >/dev/null ;;
+        link-down) ip -n $tag-wan link set a${2#l} up ;;
+    esac
+}
+
+# failover_run KIND INTERVAL RUN: one run; appends a line to the runs CSV,
+# or returns 1 if the run does not count (the EVC moved before the
+# failure).
+failover_run () {
+    local kind=$1 iv=$2 run=$3
+    wait_until 30 lanes_up || {
+        echo "$0: lanes not up after 30 s (probes every $iv ms)" >&2
+        return 2
+    }
+    local log=$work/s1/ovs-vswitchd.log n0 victim t_fail t_done
+    stream_start $STREAM_SECONDS
+    sleep $FAIL_AFTER           # The stream runs before the failure.
+    n0=$(wc -l < $log)
+    victim=$(active)
+    if test -z "$victim"; then
+        stream_stop
+        return 1                # No lane up at this moment (1 ms probes).
+    fi
+    t_fail=$(date +%s.%N)
+    fail $kind $victim
+    t_done=$(date +%s.%N)
+    local moved=yes
+    wait_until $((STREAM_SECONDS - FAIL_AFTER)) \
+        eval 'test "$(active)" != "$victim"' || moved=no
+    stream_stop
+    repair $kind $victim
+
+    # The move, as s1 logged it, and when the failure came: while the
+    # command ran, between t_fail and t_done; the last frame through
+    # before the longest run arrived one lane delay after it, if that run
+    # was this failure.
+    local line ts
+    line=$(tail -n +$((n0 + 1)) $log | grep -m1 "|evc|INFO|e1: lane $victim -> " || true)
+    ts=$(log_epoch "${line%%|*}" 2>/dev/null || echo 0)
+    set -- $summary
+    local lost=$4 longest=$6 run_at=$8 result
+    result=$(awk -v kind=$kind -v iv=$iv -v run=$run -v rate=$RATE \
+        -v lost=$lost -v longest=$longest -v run_at=$run_at -v ts=$ts \
+        -v t0=$t_fail -v t1=$t_done -v delay=$LANE_DELAY_MS -v moved=$moved '
+    BEGIN {
+        fail = run_at - delay / 1000
+        fail = fail < t0 ? t0 : fail > t1 ? t1 : fail
+        # A move before the command, or well before the failure (more than
+        # the error of the estimate, a late receiver), was not caused by it.
+        if (ts > 0 && (ts + 0.001 < t0 || ts + 0.005 < fail)) {
+            print "spurious"
+            exit
+        }
+        dec = ts > 0 ? sprintf("%.1f", (ts + 0.0005 - fail) * 1000) : ""
+        # A run longer than all the frames lost is frames reordered, not
+        # lost: count only what was lost.
+        if (longest > lost) { longest = lost }
+        printf "%s,%d,%d,%d,%d,%.1f,%s,%s\n", kind, iv, run, lost, longest,
+               longest * 1000 / rate, dec, moved == "yes" ? "ok" : "no-failover"
+    }')
+    if test "$result" = spurious; then
+        return 1
+    fi
+    echo "$result" >> $runs_csv
+    echo "$result" | awk -F, '{
+        printf "  %-9s %4d ms  run %d: lost %5d, longest run %5d = %7.1f ms, moved after %6s ms%s\n",
+               $1, $2, $3, $4, $5, $6, $7 == "" ? "?" : $7,
+               $8 == "ok" ? "" : "  (NO FAILOVER while the stream ran)"
+    }'
+}
+
+lab_part () {
+    echo "Starting the lab (utilities/dvel-lab.sh --start)"
+    local first
+    first=$(echo $INTERVALS | awk '{ print $1 }')
+    dvel-lab.sh --start --state="$lab_state" --out="$bench/lab" \
+        --interval=$first --policy=preference > $bench/lab-start.log 2>&1 || {
+        cat $bench/lab-start.log
+        return 1
+    }
+    . "$lab_state"
+    for i in 1 2 3; do
+        emu $i lane-emu/set delay=$LANE_DELAY_MS jitter=0 loss=0 rate=0 \
+            limit=10000 >/dev/null
+    done
+
+    runs_csv=$OUT/failover-runs.csv
+    echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result" > $runs_csv
+    steady_csv=$bench/steady.txt
+    : > $steady_csv
+    echo "Lanes: $LANE_DELAY_MS ms each way, no jitter, loss or rate limit;" \
+         "stream: $RATE frames/s; $REPS runs per interval and failure"
+    for iv in $INTERVALS; do
+        for sw in s1 s2; do
+            dctl $sw --wait set Lane l1 probe_interval=$iv \
+                -- set Lane l2 probe_interval=$iv -- set Lane l3 probe_interval=$iv
+        done
+        wait_until 30 lanes_up || {
+            echo "$0: lanes not up after 30 s (probes every $iv ms)" >&2
+            return 1
+        }
+
+        # Steady state: the stream alone.
+        local d0 m0
+        d0=$(down_count); m0=$(moves)
+        stream_start $STEADY_SECONDS
+        stream_stop
+        set -- $summary
+        local downs=$(( $(down_count) - d0 )) nmoves=$(( $(moves) - m0 ))
+        echo "$iv $4 $6 $downs $nmoves" >> $steady_csv
+        printf '%s %s %s\n' \
+            "probes every $iv ms, steady state ($STEADY_SECONDS s, nothing failed):" \
+            "$4 of $((RATE * STEADY_SECONDS)) frames lost (longest run $6)," \
+            "lanes declared down $downs times, EVC moved $nmoves times"
+
+        for kind in outage link-down; do
+            local run=1 tries=0 rc
+            while test $run -le $REPS && test $tries -lt $((REPS * 3)); do
+                tries=$((tries + 1))
+                rc=0
+                failover_run $kind $iv $run || rc=$?
+                case $rc in
+                    0) run=$((run + 1)) ;;
+                    1) echo "  (run discarded: the EVC moved just before the failure, or had no lane)" ;;
+                    *) return 1 ;;
+                esac
+            done
+        done
+    done
+    dvel-lab.sh --stop --state="$lab_state" --out="$bench/lab" >/dev/null 2>&1
+    rm -f "$lab_state"
+
+    # The summary: median and max of each interval and failure.
+    local csv=$OUT/failover.csv
+    echo "failure,interval_ms,runs,lost_median,lost_max,\
+interruption_ms_median,interruption_ms_max,moved_ms_median,failed_runs,\
+steady_lost,steady_frames,steady_lane_downs,steady_moves" > $csv
+    echo
+    printf '%-10s %8s %5s %12s %12s %17s %17s %10s %8s\n' failure interval runs \
+        lost_med lost_max interrupt_ms_med interrupt_ms_max moved_ms failed
+    for kind in outage link-down; do
+        for iv in $INTERVALS; do
+            local rows lost int mv nok nfail steady
+            rows=$(awk -F, -v k=$kind -v iv=$iv '$1 == k && $2 == iv' $runs_csv)
+            lost=$(echo "$rows" | awk -F, '$8 == "ok" { print $4 }' | median_max)
+            int=$(echo "$rows" | awk -F, '$8 == "ok" { print $6 }' | median_max)
+            mv=$(echo "$rows" | awk -F, '$8 == "ok" && $7 != "" { print $7 }' | median_max)
+            nok=$(echo "$rows" | awk -F, '$8 == "ok"' | grep -c . || true)
+            nfail=$(echo "$rows" | awk -F, '$8 != "ok"' | grep -c . || true)
+            steady=$(awk -v iv=$iv '$1 == iv { print $2, $4, $5 }' $steady_csv)
+            set -- $lost $int $mv $steady
+            printf '%-10s %5d ms %5d %12s %12s %17s %17s %10s %8d\n' $kind $iv \
+                $nok $1 $2 $3 $4 $5 $nfail
+            echo "$kind,$iv,$nok,$1,$2,$3,$4,$5,$nfail,$7,$((RATE * STEADY_SECONDS)),$8,$9" >> $csv
+        done
+    done
+    echo
+    echo "lost: frames of the $RATE/s stream lost in a run; interrupt_ms: the longest"
+    echo "run of frames lost / rate; moved_ms: when s1 logged the move, counted from"
+    echo "the failure (estimated from the last frame through; the log counts in ms);"
+    echo "failed: runs in which the EVC did not move while the stream ran.  After an"
+    echo "outage, replies already on their way arrive for up to one one-way delay;"
+    echo "the lane is down 3 intervals after the last: expect the one-way delay plus"
+    echo "2 to 4 intervals."
+    echo "Runs: $runs_csv; summary: $csv"
+
+    if command -v gnuplot >/dev/null; then
+        gnuplot <<EOF
+set terminal pngcairo size 800,500
+set output "$OUT/failover.png"
+set title "failover in the lab: lanes $LANE_DELAY_MS ms each way, $RATE frames/s"
+set datafile separator ","
+set logscale xy
+set xrange [0.7:150]
+set xtics ("1" 1, "3" 3, "10" 10, "30" 30, "100" 100)
+set xlabel "probe interval, ms (detect-mult 3)"
+set ylabel "interruption, ms (longest run of frames lost)"
+set key top left
+set grid
+plot "< grep '^outage,' $csv" using 2:6:6:7 with yerrorlines title "lane outage: median, up to max", \
+     "< grep '^link-down,' $csv" using 2:6:6:7 with yerrorlines title "link down: median, up to max", \
+     [x=0.7:150] $LANE_DELAY_MS + 2 * x with lines dt 2 lc rgb "#777777" title "outage, expected: one-way delay + 2 to 4 intervals", \
+     [x=0.7:150] $LANE_DELAY_MS + 4 * x with lines dt 2 lc rgb "#777777" notitle
+EOF
+        echo "Plot: $OUT/failover.png"
+    fi
+}
+
+# ---------------------------------------------------------------------------
+# Part 2: revalidation as EVCs grow.
+
+# The sandbox: one switch, dummy ports.  EVC i (1..N) is C-VLAN v of UNI
+# u<g>, with lane a<i> on port pa<g> and lane b<i> on port pb<g>, both
+# S-VLAN v, where g = (i - 1) / 4000 and v = (i - 1) % 4000 + 1 (a port
+# has 4094 VLANs).  Policy "manual": an EVC leaves its lane only when it
+# goes down, and does not come back by itself.
+EVCS_PER_GROUP=4000
+sb () { ovs-appctl -t $bench/sb/vswitchd.ctl "$@"; }
+sbctl () { dvel-ctl --db=unix:$bench/sb/db.sock "$@"; }
+
+sandbox_start () {
+    local groups=$1 d=$bench/sb
+    rm -rf $d
+    mkdir -p $d
+    sandbox_ns=dvf$$-sb
+    ip netns add $sandbox_ns
+    ip -n $sandbox_ns link set lo up
+    ovsdb-tool create $d/conf.db $OVS_BUILDDIR/vswitchd/vswitch.ovsschema
+    ovsdb-tool create $d/dvel.db $top/ofproto-dvel/dvel.ovsschema
+    OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d \
+        ovsdb-server --detach --no-chdir --pidfile=$d/ovsdb-server.pid \
+        --log-file=$d/ovsdb-server.log -vconsole:off \
+        --remote=punix:$d/db.sock $d/conf.db $d/dvel.db 2>/dev/null
+    ovs-vsctl --db=unix:$d/db.sock --no-wait init
+    dvel-ctl --db=unix:$d/db.sock --no-wait init
+    OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d DVEL_DB=unix:$d/db.sock \
+        ip netns exec $sandbox_ns ovs-vswitchd-dvel unix:$d/db.sock \
+        --enable-dummy --disable-system --disable-system-route \
+        --detach --no-chdir --pidfile=$d/ovs-vswitchd.pid \
+        --log-file=$d/ovs-vswitchd.log -vconsole:off \
+        --unixctl=$d/vswitchd.ctl 2>/dev/null
+    # Datapath flows must outlive the run and not be limited.
+    local args= g
+    for g in $(seq 0 $((groups - 1))); do
+        args="$args -- add-port br0 u$g -- set Interface u$g type=dummy"
+        args="$args -- add-port br0 pa$g -- set Interface pa$g type=dummy"
+        args="$args -- add-port br0 pb$g -- set Interface pb$g type=dummy"
+    done
+    ovs-vsctl --db=unix:$d/db.sock \
+        set Open_vSwitch . other_config:max-idle=3600000 \
+                          other_config:flow-limit=1000000 \
+        -- add-br br0 -- set bridge br0 datapath_type=dvel fail-mode=secure \
+                                        other_config:hwaddr=aa:55:aa:55:00:0a \
+        $args
+}
+
+sandbox_stop () {
+    local d pid
+    for d in ovs-vswitchd ovsdb-server; do
+        pid=$(cat $bench/sb/$d.pid)
+        kill $pid
+        wait_until 10 eval '! kill -0 $pid 2>/dev/null'
+    done
+    ip netns del $sandbox_ns
+    sandbox_ns=
+}
+
+# sandbox_configure N: EVCs e1..eN, written to the database in one
+# transaction (dvel-ctl validates the whole configuration again for each
+# command it runs, which makes adding thousands of EVCs take minutes: see
+# README.md), then waits until the switch has them; then one frame of
+# each EVC into its UNI, so that each has a datapath flow.
+sandbox_configure () {
+    local n=$1 g v first
+    python3 - $bench/sb/db.sock $n $EVCS_PER_GROUP <<'EOF'
+import json
+import socket
+import sys
+
+path, n, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+ops, evcs = [], []
+for i in range(1, n + 1):
+    g, v = (i - 1) // per, (i - 1) % per + 1
+    for lane, port, pref in (("a", "pa", 0), ("b", "pb", 10)):
+        ops.append({"op": "insert", "table": "Lane",
+                    "uuid-name": "l%s%d" % (lane, i),
+                    "row": {"name": "%s%d" % (lane, i),
+                            "port": "%s%d" % (port, g), "vlan": v,
+                            "preference": pref,
+                            "probe": ["map", [["enable", "false"]]]}})
+    ops.append({"op": "insert", "table": "EVC", "uuid-name": "e%d" % i,
+                "row": {"name": "e%d" % i, "bridge": "br0",
+                        "uni_port": "u%d" % g, "c_vlan": v,
+                        "policy": "manual",
+                        "lanes": ["set", [["named-uuid", "la%d" % i],
+                                          ["named-uuid", "lb%d" % i]]]}})
+    evcs.append(["named-uuid", "e%d" % i])
+ops.append({"op": "mutate", "table": "Dvel_Global", "where": [],
+            "mutations": [["evcs", "insert", ["set", evcs]]]})
+s = socket.socket(socket.AF_UNIX)
+s.connect(path)
+s.sendall(json.dumps({"method": "transact", "params": ["dvel"] + ops,
+                      "id": 0}).encode())
+buf, decoder = "", json.JSONDecoder()
+while True:
+    data = s.recv(1 << 20)
+    if not data:
+        sys.exit("ovsdb-server closed the connection")
+    buf += data.decode()
+    try:
+        msg, end = decoder.raw_decode(buf)
+    except ValueError:
+        continue
+    buf = buf[end:].lstrip()
+    if msg.get("method") == "echo":
+        s.sendall(json.dumps({"result": msg["params"], "error": None,
+                              "id": msg["id"]}).encode())
+        continue
+    if msg.get("id") == 0:
+        break
+errors = [r for r in msg.get("result") or [] if r and "error" in r]
+if msg.get("error") or errors:
+    sys.exit("transaction failed: %s" % (msg.get("error") or errors[:3]))
+EOF
+    wait_until 600 eval 'sb dvel/lane-show e$n 2>/dev/null | grep -q "^  \* lane"' || {
+        echo "$0: the switch did not apply $n EVCs in 600 s" >&2
+        return 1
+    }
+    # A dummy port queues at most 100 frames: 100 to a command.  Send
+    # again until every EVC has its flow (the revalidators raise their
+    # flow limit step by step).
+    for try in $(seq 30); do
+        for g in $(seq 0 $(( (n - 1) / EVCS_PER_GROUP ))); do
+            local last=$(( n - g * EVCS_PER_GROUP < EVCS_PER_GROUP
+                           ? n - g * EVCS_PER_GROUP : EVCS_PER_GROUP ))
+            for first in $(seq 1 100 $last); do
+                local frames= frame
+                for v in $(seq $first $((first + 99 < last ? first + 99 : last))); do
+                    printf -v frame '0200000000020200000000018100%04x88b5%092d' $v 0
+                    frames="$frames $frame"
+                done
+                sb netdev-dummy/receive u$g $frames >/dev/null
+            done
+        done
+        test $(dp_flows) -ge $n && return 0
+    done
+    echo "$0: only $(dp_flows) datapath flows for $n EVCs" >&2
+    return 1
+}
+dp_flows () {
+    sb dpctl/show | sed -n 's/^ *flows: *//p'
+}
+# dp_port NAME: datapath port number of NAME.
+dp_port () {
+    sb dpctl/show | sed -n "s/^ *port \([0-9]*\): $1 .*/\1/p"
+}
+# flows_to REGEX: datapath flows whose actions end with output to a port
+# number matching REGEX.
+flows_to () {
+    sb dpctl/dump-flows | grep -Ec "actions:.*,($1)\$" || true
+}
+# e1_on PORT: true if EVC e1's datapath flow outputs to datapath port PORT.
+e1_on () {
+    sb dpctl/dump-flows "filter=in_port=$u0,dl_vlan=1" \
+        | grep -q "actions:.*,$1\$"
+}
+dump_ms () {
+    sb upcall/show | sed -n 's/^ *dump duration : \([0-9]*\)ms.*/\1/p'
+}
+ms_since () {
+    echo $(( ($(date +%s%N) - $1) / 1000000 ))
+}
+
+revalidation_part () {
+    local n
+    echo
+    echo "Revalidation: one switch on the dummy datapath, N EVCs of two lanes"
+    echo "each (probes off), each EVC with one datapath flow"
+    local csv=$OUT/revalidation.csv
+    echo "evcs,config_s,event,run,command_ms,visible_ms,moved_ms,dump_ms" > $csv
+    local base t0
+    for n in $EVCS; do
+        local groups=$(( (n + EVCS_PER_GROUP - 1) / EVCS_PER_GROUP ))
+        sandbox_start $groups
+        t0=$(date +%s%N); sb version >/dev/null; base=$(ms_since $t0)
+        local pa= pb= g
+        for g in $(seq 0 $((groups - 1))); do
+            pa=$pa${pa:+|}$(dp_port pa$g); pb=$pb${pb:+|}$(dp_port pb$g)
+        done
+        local pa0=$(dp_port pa0) pb0=$(dp_port pb0) u0=$(dp_port u0)
+        t0=$(date +%s%N)
+        sandbox_configure $n
+        local config_s=$(( $(ms_since $t0) / 1000 ))
+        printf '  %5d EVCs: configured and one flow each in %d s\n' $n $config_s
+        local run
+        # dvel/lane-set of one EVC: the command returns once dvel has
+        # changed its OpenFlow rules; then until its datapath flow has
+        # the new output.
+        for run in $(seq $REPS); do
+            local lane=b1 port=$pb0
+            test $((run % 2)) = 0 && { lane=a1; port=$pa0; }
+            t0=$(date +%s%N)
+            sb dvel/lane-set e1 $lane >/dev/null
+            local cmd=$(ms_since $t0)
+            wait_until 60 e1_on $port || {
+                echo "$0: e1's datapath flow not on $lane after 60 s" >&2
+                return 1
+            }
+            local vis=$(ms_since $t0)
+            echo "$n,$config_s,lane-set,$run,$cmd,$vis,,$(dump_ms)" >> $csv
+        done
+        # The link of every EVC's active lane goes down: every EVC moves.
+        for run in $(seq $REPS); do
+            local from=pa to=$pb old=$pa
+            if test $((run % 2)) = 0; then
+                from=pb to=$pa old=$pb
+            fi
+            local log=$bench/sb/ovs-vswitchd.log n0=$(wc -l < $bench/sb/ovs-vswitchd.log)
+            t0=$(date +%s%N)
+            local t0s=$(echo $t0 | sed 's/\(.*\)\(.........\)$/\1.\2/')
+            for g in $(seq 0 $((groups - 1))); do
+                sb netdev-dummy/set-admin-state $from$g down >/dev/null
+            done
+            local cmd=$(ms_since $t0)
+            wait_until 120 eval 'test $(flows_to "$old") = 0' || {
+                echo "$0: datapath flows still on the down ports after 120 s" >&2
+                return 1
+            }
+            local vis=$(ms_since $t0)
+            # When dvel logged its last move.
+            local last moved
+            last=$(tail -n +$((n0 + 1)) $log | grep '|evc|INFO|e[0-9]*: lane .* -> ' | tail -1)
+            moved=$(awk -v ts=$(log_epoch "${last%%|*}") -v t0=$t0s \
+                    'BEGIN { printf "%.0f", (ts - t0) * 1000 }')
+            echo "$n,$config_s,link-down,$run,$cmd,$vis,$moved,$(dump_ms)" >> $csv
+            for g in $(seq 0 $((groups - 1))); do
+                sb netdev-dummy/set-admin-state $from$g up >/dev/null
+            done
+        done
+        sandbox_stop
+    done
+
+    echo
+    printf '%6s %-10s %5s %16s %16s %16s %12s\n' evcs event runs command_ms \
+        moved_ms visible_ms dump_ms
+    for n in $EVCS; do
+        for event in lane-set link-down; do
+            local rows=$(awk -F, -v n=$n -v e=$event '$1 == n && $3 == e' $csv)
+            local c=$(echo "$rows" | cut -d, -f5 | median_max)
+            local v=$(echo "$rows" | cut -d, -f6 | median_max)
+            local m=$(echo "$rows" | cut -d, -f7 | grep . | median_max)
+            local d=$(echo "$rows" | cut -d, -f8 | median_max)
+            printf '%6d %-10s %5d %16s %16s %16s %12s\n' $n $event \
+                $(echo "$rows" | grep -c .) "$(echo $c | tr ' ' /)" \
+                "$(echo $m | tr ' ' /)" "$(echo $v | tr ' ' /)" \
+                "$(echo $d | tr ' ' /)"
+        done
+    done
+    echo
+    echo "Median/max over the runs, in ms from the command: command_ms: the"
+    echo "ovs-appctl command(s) themselves (lane-set returns once dvel has"
+    echo "changed its OpenFlow rules; an ovs-appctl call costs $base ms here);"
+    echo "moved_ms: dvel logged its last move; visible_ms: the datapath flows"
+    echo "had the new output (polled with dpctl/dump-flows, which itself takes"
+    echo "longer as flows grow); dump_ms: the revalidators' last full pass over"
+    echo "the datapath flows (upcall/show).  lane-set moves one EVC, link-down"
+    echo "all of them.  CSV: $csv"
+}
+
+for part in $PARTS; do
+    case $part in
+        lab) lab_part ;;
+        revalidation) revalidation_part ;;
+        *) echo "$0: unknown part $part (lab, revalidation)" >&2; exit 1 ;;
+    esac
+done
