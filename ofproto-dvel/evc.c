@@ -25,6 +25,7 @@
 #include "dpif.h"
 #include "dpif-dvel/dpif-dvel.h"
 #include "hash.h"
+#include "hmapx.h"
 #include "netdev.h"
 #include "openvswitch/poll-loop.h"
 #include "ofproto/ofproto-dpif.h"
@@ -50,6 +51,8 @@ VLOG_DEFINE_THIS_MODULE(evc);
 COVERAGE_DEFINE(dvel_lane_switch);
 COVERAGE_DEFINE(dvel_lane_failover);
 COVERAGE_DEFINE(dvel_evc_conflict);
+COVERAGE_DEFINE(dvel_evc_eval_all);
+COVERAGE_DEFINE(dvel_evc_eval_probed);
 
 /* EtherType of ITU-T Y.1731 / IEEE 802.1ag OAM frames. */
 #define ETH_TYPE_CFM 0x8902
@@ -73,6 +76,10 @@ static int probe_history_sec = PROBE_DEFAULT_HISTORY_SEC;
 
 /* probe_engine_seq() when the lanes' probe states were last read. */
 static uint64_t probe_seqno;
+
+/* Every lane, by 'probe_id': the probe engine names the lanes whose state
+ * changed by it. */
+static struct hmap lanes_by_probe_id = HMAP_INITIALIZER(&lanes_by_probe_id);
 
 /* When a flow_mod failed, the time to evaluate again, or LLONG_MAX. */
 #define FLOW_RETRY_MSEC 1000
@@ -138,10 +145,25 @@ evc_find_in(const struct hmap *evcs, const struct uuid *uuid)
     return NULL;
 }
 
+static struct dvel_lane *
+lane_by_probe_id(uint32_t probe_id)
+{
+    struct dvel_lane *lane;
+
+    HMAP_FOR_EACH_WITH_HASH (lane, probe_node, hash_int(probe_id, 0),
+                             &lanes_by_probe_id) {
+        if (lane->probe_id == probe_id) {
+            return lane;
+        }
+    }
+    return NULL;
+}
+
 static void
 lane_destroy(struct dvel_lane *lane)
 {
     if (lane) {
+        hmap_remove(&lanes_by_probe_id, &lane->probe_node);
         free(lane->name);
         free(lane->port);
         free(lane->problem);
@@ -283,6 +305,8 @@ evc_configure(struct dvel_evc *evc, const struct dvelrec_evc *row)
             if (!next_probe_id) {
                 next_probe_id = 1;
             }
+            hmap_insert(&lanes_by_probe_id, &lane->probe_node,
+                        hash_int(lane->probe_id, 0));
         }
         lane_configure(lane, lrow);
         hmap_insert(&evc->lanes, &lane->node, uuid_hash(uuid));
@@ -856,6 +880,45 @@ lane_refresh_select_inputs(struct dvel_lane *lane)
     }
 }
 
+/* Decides whether 'lane' of 'evc' is up: 'problem' (which this takes) is
+ * what is wrong with its configuration, or NULL; then the port's link and
+ * the lane's probes decide. */
+static void
+lane_finish(struct dvel_evc *evc, struct dvel_lane *lane,
+            const struct ofproto *ofproto, char *problem)
+{
+    lane->usable = lane->up = false;
+    if (!problem) {
+        lane->usable = true;
+        lane->up = port_is_up(ofproto, lane->ofp_port, &problem);
+        if (!bridge_mac(ofproto, &lane->mac)) {
+            lane->mac = eth_addr_zero;
+        }
+        if (lane->up) {
+            char *why = NULL;
+            if (probe_engine_get_state(lane->probe_id, &why) == PROBE_DOWN) {
+                lane->up = false;
+                problem = xasprintf("probes: %s", why ? why : "lost");
+            }
+            free(why);
+        }
+    } else {
+        lane->ofp_port = OFPP_NONE;
+    }
+    if (!nullable_string_is_equal(problem, lane->problem)) {
+        if (problem && evc->problem) {
+            /* The EVC's own problem, already logged. */
+        } else if (problem) {
+            VLOG_WARN("%s: lane %s: %s", evc->name, lane->name, problem);
+        } else {
+            VLOG_INFO("%s: lane %s is up", evc->name, lane->name);
+        }
+        evc->flows_dirty = true;
+    }
+    set_problem(&lane->problem, problem);
+    lane_refresh_select_inputs(lane);
+}
+
 /* Sets each lane of 'evc' from its 'next_problem', logging changes. */
 static void
 evc_finish_lanes(struct dvel_evc *evc, const struct ofproto *ofproto)
@@ -865,37 +928,7 @@ evc_finish_lanes(struct dvel_evc *evc, const struct ofproto *ofproto)
         char *problem = lane->next_problem;
 
         lane->next_problem = NULL;
-        lane->usable = lane->up = false;
-        if (!problem) {
-            lane->usable = true;
-            lane->up = port_is_up(ofproto, lane->ofp_port, &problem);
-            if (!bridge_mac(ofproto, &lane->mac)) {
-                lane->mac = eth_addr_zero;
-            }
-            if (lane->up) {
-                char *why = NULL;
-                if (probe_engine_get_state(lane->probe_id, &why)
-                    == PROBE_DOWN) {
-                    lane->up = false;
-                    problem = xasprintf("probes: %s", why ? why : "lost");
-                }
-                free(why);
-            }
-        } else {
-            lane->ofp_port = OFPP_NONE;
-        }
-        if (!nullable_string_is_equal(problem, lane->problem)) {
-            if (problem && evc->problem) {
-                /* The EVC's own problem, already logged. */
-            } else if (problem) {
-                VLOG_WARN("%s: lane %s: %s", evc->name, lane->name, problem);
-            } else {
-                VLOG_INFO("%s: lane %s is up", evc->name, lane->name);
-            }
-            evc->flows_dirty = true;
-        }
-        set_problem(&lane->problem, problem);
-        lane_refresh_select_inputs(lane);
+        lane_finish(evc, lane, ofproto, problem);
     }
 }
 
@@ -1296,6 +1329,7 @@ evc_evaluate(void)
     struct ofproto **ofprotos = xcalloc(MAX(n, 1), sizeof *ofprotos);
     long long int now = time_msec();
 
+    COVERAGE_INC(dvel_evc_eval_all);
     claims_init(&claims);
     next_select_msec = LLONG_MAX;
 
@@ -1512,6 +1546,57 @@ evc_reselect(void)
     return changed;
 }
 
+/* Looks again at the EVCs of the lanes whose probe state changed (the
+ * 'n' probe IDs in 'ids'), and at nothing else: with nothing else changed
+ * since the last evaluation, the rest of every EVC (its configuration, its
+ * claims on ports and VLANs, its ports) is as that evaluation left it.
+ * This keeps a lane going down from costing every EVC's evaluation.
+ * Returns true if anything an operator sees may have changed. */
+static bool
+evc_reevaluate_probed(const uint32_t *ids, size_t n)
+{
+    struct hmapx evcs = HMAPX_INITIALIZER(&evcs);
+    long long int now = time_msec();
+    struct hmapx_node *node;
+    bool changed = false;
+
+    for (size_t i = 0; i < n; i++) {
+        struct dvel_lane *lane = lane_by_probe_id(ids[i]);
+        if (lane) {
+            hmapx_add(&evcs, lane->evc);
+        }
+    }
+    HMAPX_FOR_EACH (node, &evcs) {
+        struct dvel_evc *evc = node->data;
+        struct ofproto *ofproto = (evc->problem ? NULL
+                                   : ofproto_lookup(evc->bridge));
+
+        if (!ofproto) {
+            /* Not carried, for a reason probes cannot change. */
+            continue;
+        }
+        COVERAGE_INC(dvel_evc_eval_probed);
+        for (size_t i = 0; i < evc->n_lanes; i++) {
+            struct dvel_lane *lane = evc->order[i];
+            if (lane->usable) {
+                lane_finish(evc, lane, ofproto, NULL);
+            }
+        }
+        changed |= evc_choose(evc, true, now);
+        next_select_msec = MIN(next_select_msec, evc->next_select);
+
+        uint32_t sig = evc_flow_signature(evc);
+        if (sig != evc->flow_signature) {
+            evc->flow_signature = sig;
+            evc->flows_dirty = true;
+        }
+        changed |= evc->flows_dirty;
+        evc_sync_flows(evc, ofproto);
+    }
+    hmapx_destroy(&evcs);
+    return changed;
+}
+
 /* The main-loop step: evaluates every EVC when the database, a run-time
  * command or the bridges' ports changed since the last evaluation, and
  * otherwise only repairs flows that someone deleted, so that an idle switch
@@ -1522,20 +1607,32 @@ evc_run(void)
 {
     uint32_t sig = world_signature();
     uint64_t pseq = seq_read(probe_engine_seq());
+    uint32_t *probed = NULL;
+    size_t n_probed = 0;
 
     if (pseq != probe_seqno) {
-        /* A lane's probes changed its state. */
+        /* Lanes' probes changed their state: look at their EVCs, or at
+         * every EVC if the engine lost count. */
         probe_seqno = pseq;
-        needs_eval = true;
+        if (!probe_engine_take_changed(&probed, &n_probed)) {
+            needs_eval = true;
+        }
     }
     if (time_msec() >= retry_msec) {
         retry_msec = LLONG_MAX;
         needs_eval = true;
     }
     if (!needs_eval && sig == last_signature) {
+        bool changed = evc_reevaluate_probed(probed, n_probed);
+
+        free(probed);
         evc_repair_only();
-        return time_msec() >= next_select_msec ? evc_reselect() : false;
+        if (time_msec() >= next_select_msec) {
+            changed |= evc_reselect();
+        }
+        return changed;
     }
+    free(probed);
     needs_eval = false;
     last_signature = sig;
     return evc_evaluate();

@@ -42,6 +42,7 @@ struct dvelrec_evc;
 
 struct dvel_lane {
     struct hmap_node node;      /* In dvel_evc's 'lanes', by UUID. */
+    struct hmap_node probe_node; /* In evc.c's 'lanes_by_probe_id'. */
     struct uuid uuid;           /* Lane row. */
     struct dvel_evc *evc;
 

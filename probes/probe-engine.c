@@ -128,6 +128,15 @@ static bool timers_initialized;
 static uint64_t n_unknown OVS_GUARDED_BY(mutex);
 static struct seq *state_seq;
 
+/* The lanes whose state changed since the main thread last took them, so
+ * that it looks again at their EVCs only.  Past MAX_CHANGED it is told to
+ * look at every EVC instead. */
+#define MAX_CHANGED 4096
+static uint32_t *changed_ids OVS_GUARDED_BY(mutex);
+static size_t n_changed OVS_GUARDED_BY(mutex);
+static size_t allocated_changed OVS_GUARDED_BY(mutex);
+static bool changed_overflow OVS_GUARDED_BY(mutex);
+
 const char *
 probe_state_to_string(enum probe_state state)
 {
@@ -200,6 +209,43 @@ session_find(uint32_t id)
     return NULL;
 }
 
+/* Tells the main thread that the state of 's' changed. */
+static void
+note_changed(const struct probe_session *s)
+    OVS_REQUIRES(mutex)
+{
+    if (n_changed >= MAX_CHANGED) {
+        changed_overflow = true;
+    } else {
+        if (n_changed >= allocated_changed) {
+            changed_ids = x2nrealloc(changed_ids, &allocated_changed,
+                                     sizeof *changed_ids);
+        }
+        changed_ids[n_changed++] = s->cfg.id;
+    }
+    seq_change(probe_engine_seq());
+}
+
+/* Hands over the IDs of the lanes whose state changed since the last call
+ * (in '*ids', which the caller frees, and '*n'; an ID may appear more than
+ * once).  Returns false if too many changed to list: then the caller must
+ * look at every lane. */
+bool
+probe_engine_take_changed(uint32_t **ids, size_t *n)
+{
+    bool complete;
+
+    ovs_mutex_lock(&mutex);
+    complete = !changed_overflow;
+    *ids = changed_ids;
+    *n = n_changed;
+    changed_ids = NULL;
+    n_changed = allocated_changed = 0;
+    changed_overflow = false;
+    ovs_mutex_unlock(&mutex);
+    return complete;
+}
+
 /* Changes 'state' and says so: in the log, and to the main thread, which
  * chooses lanes from it. */
 static void
@@ -224,7 +270,7 @@ session_set_state(struct probe_session *s, enum probe_state state,
     free(s->reason);
     s->reason = reason;
     s->state_since = time_msec();
-    seq_change(probe_engine_seq());
+    note_changed(s);
 }
 
 static void
@@ -289,7 +335,7 @@ session_restart(struct probe_session *s, long long int now)
             free(s->reason);
             s->reason = xstrdup("no reply yet");
             s->state_since = now;
-            seq_change(probe_engine_seq());
+            note_changed(s);
         }
     } else {
         timer_clear(s);
@@ -298,7 +344,7 @@ session_restart(struct probe_session *s, long long int now)
             free(s->reason);
             s->reason = NULL;
             s->state_since = now;
-            seq_change(probe_engine_seq());
+            note_changed(s);
         }
     }
 }
@@ -1104,5 +1150,9 @@ probe_engine_destroy_all(void)
         heap_destroy(&timers);
         timers_initialized = false;
     }
+    free(changed_ids);
+    changed_ids = NULL;
+    n_changed = allocated_changed = 0;
+    changed_overflow = false;
     ovs_mutex_unlock(&mutex);
 }

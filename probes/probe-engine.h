@@ -117,6 +117,7 @@ void probe_lane_cfg_destroy(struct probe_lane_cfg *);
 /* Main thread. */
 void probe_engine_set(struct probe_lane_cfg *cfgs, size_t n);
 struct seq *probe_engine_seq(void);
+bool probe_engine_take_changed(uint32_t **ids, size_t *n);
 enum probe_state probe_engine_get_state(uint32_t id, char **reason);
 bool probe_engine_format(uint32_t id, struct ds *);
 bool probe_engine_format_history(uint32_t id, struct ds *);
