@@ -21,6 +21,7 @@
 #include "ofproto-dvel/dvel-idl.h"
 #include "ofproto-dvel/dvel-unixctl.h"
 #include "ofproto-dvel/evc.h"
+#include "hmapx.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "openvswitch/poll-loop.h"
@@ -58,6 +59,7 @@ static bool db_missing_warned;
 
 static struct ovsdb_idl_txn *status_txn;
 static bool status_dirty;
+static bool status_full;        /* Every row's status, not only changes. */
 static long long int next_status_msec;
 
 /* Probe statistics in the Lane table's status column are refreshed this
@@ -95,7 +97,7 @@ dvel_connect(const char *remote)
     ovsdb_idl_omit_alert(dvel_idl, &dvelrec_lane_col_status);
     ovsdb_idl_omit_alert(dvel_idl, &dvelrec_dvel_global_col_cur_cfg);
     dvel_idl_seqno = ovsdb_idl_get_seqno(dvel_idl);
-    status_dirty = true;
+    status_dirty = status_full = true;
     dvel_connect_msec = time_msec();
     db_missing_warned = false;
 }
@@ -190,26 +192,52 @@ write_lane_status(const struct dvel_lane *lane, struct sset *done)
     smap_destroy(&status);
 }
 
+/* Writes the status column of 'evc''s row. */
+static void
+write_evc_status(const struct dvel_evc *evc)
+{
+    const struct dvelrec_evc *row
+        = dvelrec_evc_get_for_uuid(dvel_idl, &evc->uuid);
+    struct smap status = SMAP_INITIALIZER(&status);
+
+    if (row) {
+        evc_get_status(evc, &status);
+        if (!smap_equal(&row->status, &status)) {
+            dvelrec_evc_set_status(row, &status);
+        }
+    }
+    smap_destroy(&status);
+}
+
+/* Writes the status columns: of every EVC and lane after a change to the
+ * configuration and every stats-interval, otherwise only of the EVCs (and
+ * their lanes) that evc.c says may have changed, so that with thousands
+ * of EVCs a lane going down costs one row, not all of them. */
 static void
 write_status(void)
 {
     const struct dvelrec_dvel_global *global;
     struct sset lanes_done = SSET_INITIALIZER(&lanes_done);
+    struct hmapx changed = HMAPX_INITIALIZER(&changed);
+    struct dvel_evc **evcs;
     size_t n;
 
-    struct dvel_evc **evcs = evc_sorted(&n);
-    for (size_t i = 0; i < n; i++) {
-        const struct dvelrec_evc *row
-            = dvelrec_evc_get_for_uuid(dvel_idl, &evcs[i]->uuid);
-        struct smap status = SMAP_INITIALIZER(&status);
+    if (evc_take_status_changes(&changed) || status_full) {
+        evcs = evc_sorted(&n);
+    } else {
+        struct hmapx_node *node;
 
-        if (row) {
-            evc_get_status(evcs[i], &status);
-            if (!smap_equal(&row->status, &status)) {
-                dvelrec_evc_set_status(row, &status);
-            }
+        evcs = xmalloc(MAX(hmapx_count(&changed), 1) * sizeof *evcs);
+        n = 0;
+        HMAPX_FOR_EACH (node, &changed) {
+            evcs[n++] = node->data;
         }
-        smap_destroy(&status);
+    }
+    status_full = false;
+    hmapx_destroy(&changed);
+
+    for (size_t i = 0; i < n; i++) {
+        write_evc_status(evcs[i]);
     }
 
     /* A Lane row listed by two EVCs shows the view of the EVC that owns
@@ -254,7 +282,7 @@ status_run(void)
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
             VLOG_WARN_RL(&rl, "writing status to the dvel database failed: "
                          "%s", ovsdb_idl_txn_status_to_string(st));
-            status_dirty = true;
+            status_dirty = status_full = true;
         }
         ovsdb_idl_txn_destroy(status_txn);
         status_txn = NULL;
@@ -289,7 +317,7 @@ dvel_run(void)
         if (seqno != dvel_idl_seqno) {
             dvel_idl_seqno = seqno;
             evc_reconfigure(dvel_idl);
-            status_dirty = true;
+            status_dirty = status_full = true;
         }
     }
 
@@ -307,7 +335,7 @@ dvel_run(void)
         stats_interval_ms = MAX(interval, 1000);
         next_stats_msec = time_msec() + stats_interval_ms;
         if (hmap_count(evc_all())) {
-            status_dirty = true;
+            status_dirty = status_full = true;
         }
     }
     status_run();

@@ -77,6 +77,13 @@ static int probe_history_sec = PROBE_DEFAULT_HISTORY_SEC;
 /* probe_engine_seq() when the lanes' probe states were last read. */
 static uint64_t probe_seqno;
 
+/* The EVCs whose status (or their lanes') may have changed since
+ * evc_take_status_changes() last handed them over, or 'status_all' for
+ * every EVC: with thousands of EVCs, a lane going down must not cost
+ * rewriting every row's status. */
+static struct hmapx status_evcs = HMAPX_INITIALIZER(&status_evcs);
+static bool status_all = true;
+
 /* Every lane, by 'probe_id': the probe engine names the lanes whose state
  * changed by it. */
 static struct hmap lanes_by_probe_id = HMAP_INITIALIZER(&lanes_by_probe_id);
@@ -179,6 +186,7 @@ evc_destroy(struct dvel_evc *evc)
 {
     struct dvel_lane *lane;
 
+    hmapx_find_and_delete(&status_evcs, evc);
     dvel_flows_remove(ofproto_lookup(evc->bridge), &evc->flows);
     dvel_flow_set_destroy(&evc->flows);
     HMAP_FOR_EACH_POP (lane, node, &evc->lanes) {
@@ -1432,6 +1440,9 @@ evc_evaluate(void)
 
     bridge_versions_update();
     evc_publish_probes(evcs, ofprotos, n);
+    if (changed) {
+        status_all = true;
+    }
 
     free(reqs.reqs);
     free(ofprotos);
@@ -1535,6 +1546,7 @@ evc_reselect(void)
                 }
                 if (evc_choose(evc, true, now)) {
                     changed = true;
+                    hmapx_add(&status_evcs, evc);
                     evc_sync_flows(evc, ofproto);
                 }
             } else {
@@ -1576,6 +1588,8 @@ evc_reevaluate_probed(const uint32_t *ids, size_t n)
             continue;
         }
         COVERAGE_INC(dvel_evc_eval_probed);
+        hmapx_add(&status_evcs, evc);
+        changed = true;
         for (size_t i = 0; i < evc->n_lanes; i++) {
             struct dvel_lane *lane = evc->order[i];
             if (lane->usable) {
@@ -1652,6 +1666,30 @@ evc_wait(void)
 
 /* ------------------------------------------------------------------------
  * Queries and run-time control. */
+
+/* Tells what to write to the status columns: returns true if every EVC's
+ * status may have changed; otherwise moves the EVCs whose status may have
+ * changed into 'evcs' (an initialized, empty hmapx).  Then starts
+ * collecting afresh. */
+bool
+evc_take_status_changes(struct hmapx *evcs)
+{
+    bool all = status_all;
+
+    if (!all) {
+        hmapx_swap(evcs, &status_evcs);
+    }
+    hmapx_clear(&status_evcs);
+    status_all = false;
+    return all;
+}
+
+/* Makes the next evc_take_status_changes() return true. */
+void
+evc_status_all_changed(void)
+{
+    status_all = true;
+}
 
 const struct hmap *
 evc_all(void)

@@ -36,6 +36,7 @@
 #include "openvswitch/uuid.h"
 
 struct ds;
+struct hmapx;
 struct simap;
 struct smap;
 struct dvelrec_evc;
@@ -133,6 +134,8 @@ void evc_force_lane(struct dvel_evc *, const struct dvel_lane *);
 uint64_t evc_cookie(const struct dvel_evc *);
 const struct hmap *evc_all(void);
 void evc_get_memory_usage(struct simap *);
+bool evc_take_status_changes(struct hmapx *);
+void evc_status_all_changed(void);
 struct dvel_evc **evc_sorted(size_t *n);
 
 void evc_get_status(const struct dvel_evc *, struct smap *);
