@@ -1265,6 +1265,23 @@ bridge_version_get(const struct ofproto *ofproto)
     return bv;
 }
 
+/* Syncs the flows of 'evc' into 'ofproto' outside a full evaluation.  If
+ * nobody but dvel changed the bridge's tables since they were last
+ * checked, dvel's own change is taken as checked too: otherwise every such
+ * change would make the next iteration look over every EVC's flows for
+ * repairs (evc_repair_only()). */
+static void
+evc_sync_flows_checked(struct dvel_evc *evc, struct ofproto *ofproto)
+{
+    struct bridge_version *bv = bridge_version_get(ofproto);
+    bool current = bv->version == tables_version(ofproto);
+
+    evc_sync_flows(evc, ofproto);
+    if (current) {
+        bv->version = tables_version(ofproto);
+    }
+}
+
 /* Records each bridge's flow table version after dvel's own changes, so
  * that only someone else's changes trigger a repair, and forgets bridges
  * that no longer exist. */
@@ -1547,7 +1564,7 @@ evc_reselect(void)
                 if (evc_choose(evc, true, now)) {
                     changed = true;
                     hmapx_add(&status_evcs, evc);
-                    evc_sync_flows(evc, ofproto);
+                    evc_sync_flows_checked(evc, ofproto);
                 }
             } else {
                 evc->next_select = LLONG_MAX;
@@ -1605,7 +1622,7 @@ evc_reevaluate_probed(const uint32_t *ids, size_t n)
             evc->flows_dirty = true;
         }
         changed |= evc->flows_dirty;
-        evc_sync_flows(evc, ofproto);
+        evc_sync_flows_checked(evc, ofproto);
     }
     hmapx_destroy(&evcs);
     return changed;
