@@ -109,6 +109,10 @@ EXTRA_DIST += tests/bench/failover-time.sh
 bench-failover: all
 	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/failover-time.sh
 .PHONY: bench-failover
+EXTRA_DIST += tests/bench/scale.sh tests/bench/scale-txn.py
+bench-scale: all
+	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/scale.sh
+.PHONY: bench-scale
 
 # "make fuzz": the Y.1731 decoder under libFuzzer (clang), for
 # FUZZ_SECONDS seconds, from the reference frames as seeds.
