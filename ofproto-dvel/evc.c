@@ -1196,6 +1196,20 @@ evc_flow_signature(const struct dvel_evc *evc)
     return h;
 }
 
+/* Marks the flows of 'evc' dirty if what they are built from changed, and
+ * returns whether they must be synced. */
+static bool
+evc_flows_need_sync(struct dvel_evc *evc)
+{
+    uint32_t sig = evc_flow_signature(evc);
+
+    if (sig != evc->flow_signature) {
+        evc->flow_signature = sig;
+        evc->flows_dirty = true;
+    }
+    return evc->flows_dirty;
+}
+
 static void
 evc_sync_flows(struct dvel_evc *evc, struct ofproto *ofproto)
 {
@@ -1446,12 +1460,7 @@ evc_evaluate(void)
                 }
             }
         }
-        uint32_t sig = evc_flow_signature(evc);
-        if (sig != evc->flow_signature) {
-            evc->flow_signature = sig;
-            evc->flows_dirty = true;
-        }
-        changed |= evc->flows_dirty;
+        changed |= evc_flows_need_sync(evc);
         evc_sync_flows(evc, ofproto);
     }
 
@@ -1616,12 +1625,7 @@ evc_reevaluate_probed(const uint32_t *ids, size_t n)
         changed |= evc_choose(evc, true, now);
         next_select_msec = MIN(next_select_msec, evc->next_select);
 
-        uint32_t sig = evc_flow_signature(evc);
-        if (sig != evc->flow_signature) {
-            evc->flow_signature = sig;
-            evc->flows_dirty = true;
-        }
-        changed |= evc->flows_dirty;
+        changed |= evc_flows_need_sync(evc);
         evc_sync_flows_checked(evc, ofproto);
     }
     hmapx_destroy(&evcs);
