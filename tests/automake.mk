@@ -113,6 +113,10 @@ EXTRA_DIST += tests/bench/scale.sh tests/bench/scale-txn.py
 bench-scale: all
 	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/scale.sh
 .PHONY: bench-scale
+EXTRA_DIST += tests/bench/forwarding-cost.sh
+bench-forwarding: all
+	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/forwarding-cost.sh
+.PHONY: bench-forwarding
 
 # "make fuzz": the Y.1731 decoder under libFuzzer (clang), for
 # FUZZ_SECONDS seconds, from the reference frames as seeds.
