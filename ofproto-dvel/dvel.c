@@ -59,7 +59,6 @@ static bool db_missing_warned;
 
 static struct ovsdb_idl_txn *status_txn;
 static bool status_dirty;
-static bool status_full;        /* Every row's status, not only changes. */
 static long long int next_status_msec;
 
 /* Probe statistics in the Lane table's status column are refreshed this
@@ -97,7 +96,8 @@ dvel_connect(const char *remote)
     ovsdb_idl_omit_alert(dvel_idl, &dvelrec_lane_col_status);
     ovsdb_idl_omit_alert(dvel_idl, &dvelrec_dvel_global_col_cur_cfg);
     dvel_idl_seqno = ovsdb_idl_get_seqno(dvel_idl);
-    status_dirty = status_full = true;
+    status_dirty = true;
+    evc_status_all_changed();
     dvel_connect_msec = time_msec();
     db_missing_warned = false;
 }
@@ -222,7 +222,7 @@ write_status(void)
     struct dvel_evc **evcs;
     size_t n;
 
-    if (evc_take_status_changes(&changed) || status_full) {
+    if (evc_take_status_changes(&changed)) {
         evcs = evc_sorted(&n);
     } else {
         struct hmapx_node *node;
@@ -233,7 +233,6 @@ write_status(void)
             evcs[n++] = node->data;
         }
     }
-    status_full = false;
     hmapx_destroy(&changed);
 
     for (size_t i = 0; i < n; i++) {
@@ -282,7 +281,8 @@ status_run(void)
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
             VLOG_WARN_RL(&rl, "writing status to the dvel database failed: "
                          "%s", ovsdb_idl_txn_status_to_string(st));
-            status_dirty = status_full = true;
+            status_dirty = true;
+            evc_status_all_changed();
         }
         ovsdb_idl_txn_destroy(status_txn);
         status_txn = NULL;
@@ -317,7 +317,8 @@ dvel_run(void)
         if (seqno != dvel_idl_seqno) {
             dvel_idl_seqno = seqno;
             evc_reconfigure(dvel_idl);
-            status_dirty = status_full = true;
+            status_dirty = true;
+            evc_status_all_changed();
         }
     }
 
@@ -335,7 +336,8 @@ dvel_run(void)
         stats_interval_ms = MAX(interval, 1000);
         next_stats_msec = time_msec() + stats_interval_ms;
         if (hmap_count(evc_all())) {
-            status_dirty = status_full = true;
+            status_dirty = true;
+            evc_status_all_changed();
         }
     }
     status_run();

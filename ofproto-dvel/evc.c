@@ -1705,7 +1705,9 @@ evc_take_status_changes(struct hmapx *evcs)
     return all;
 }
 
-/* Makes the next evc_take_status_changes() return true. */
+/* Makes the next evc_take_status_changes() return true: after a change
+ * to the configuration, on reconnecting to the database, after a failed
+ * status transaction and every stats-interval. */
 void
 evc_status_all_changed(void)
 {
