@@ -93,10 +93,10 @@ struct probe_session {
     uint32_t round;             /* Rounds sent. */
     struct probe_slot *slots;   /* Ring of pending rounds, by 'seq'. */
     size_t n_slots;             /* Power of 2. */
-    uint64_t replies;           /* Valid replies received. */
     uint32_t last_answered;     /* Highest round answered. */
-    uint64_t *snaps;            /* 'replies' at each of the last
-                                 * detect_mult + 1 rounds. */
+    long long int last_reply;   /* OVS time of the last valid reply (or of
+                                 * the restart, before any). */
+    uint32_t round_at_reply;    /* 'round' when 'last_reply' was taken. */
     uint32_t rx_fc_l;           /* SLRs received: RxFCl. */
     struct eth_addr peer_mac;   /* Learned from replies. */
     bool have_peer_mac;
@@ -273,17 +273,59 @@ session_set_state(struct probe_session *s, enum probe_state state,
     note_changed(s);
 }
 
+/* The lane is down when no reply came for 'detect_mult' intervals, as
+ * BFD's detection time, counted from the last reply (or, before the
+ * first, from max-rtt after the start, so that a lane longer than
+ * detect-mult intervals is not down at start). */
+static long long int
+detect_deadline(const struct probe_session *s)
+{
+    long long int deadline = (s->last_reply
+                              + (long long int) s->cfg.detect_mult
+                                * s->cfg.interval_ms);
+    if (s->state == PROBE_INIT) {
+        deadline = MAX(deadline, s->state_since + s->cfg.max_rtt_ms);
+    }
+    return deadline;
+}
+
+static bool
+detect_armed(const struct probe_session *s)
+{
+    return s->state != PROBE_DOWN && s->state != PROBE_DISABLED;
+}
+
+/* Makes the session's timer fire at its next round or at its detection
+ * deadline, whichever comes first.  A deadline already past was judged by
+ * check_down() and left standing (see there): the next round judges it
+ * again. */
 static void
-timer_set(struct probe_session *s, long long int when)
+timer_update(struct probe_session *s, long long int now)
     OVS_REQUIRES(mutex)
 {
-    s->next_tx = when;
+    long long int when = s->next_tx;
+
+    if (detect_armed(s)) {
+        long long int deadline = detect_deadline(s);
+        if (deadline > now) {
+            when = MIN(when, deadline);
+        }
+    }
     if (s->in_heap) {
         heap_change(&timers, &s->heap_node, MSEC_TO_PRIO(when));
     } else {
         heap_insert(&timers, &s->heap_node, MSEC_TO_PRIO(when));
         s->in_heap = true;
     }
+}
+
+/* Schedules the next round at 'when'. */
+static void
+timer_set(struct probe_session *s, long long int when, long long int now)
+    OVS_REQUIRES(mutex)
+{
+    s->next_tx = when;
+    timer_update(s, now);
 }
 
 static void
@@ -316,11 +358,11 @@ session_restart(struct probe_session *s, long long int now)
     OVS_REQUIRES(mutex)
 {
     free(s->slots);
-    free(s->snaps);
     s->n_slots = slots_needed(&s->cfg);
     s->slots = xcalloc(s->n_slots, sizeof *s->slots);
-    s->snaps = xcalloc(s->cfg.detect_mult + 1, sizeof *s->snaps);
     s->round = 0;
+    s->last_reply = now;
+    s->round_at_reply = 0;
     s->last_answered = 0;
     s->delay_degraded = false;
     s->next_delay_check = now;
@@ -329,7 +371,6 @@ session_restart(struct probe_session *s, long long int now)
         /* Start within one interval, at random unless jitter is off, so
          * that lanes configured together do not probe together. */
         int spread = s->cfg.jitter_pct ? s->cfg.interval_ms : 0;
-        timer_set(s, now + (spread ? random_range(spread) : 0));
         if (s->state == PROBE_DISABLED) {
             s->state = PROBE_INIT;
             free(s->reason);
@@ -337,6 +378,7 @@ session_restart(struct probe_session *s, long long int now)
             s->state_since = now;
             note_changed(s);
         }
+        timer_set(s, now + (spread ? random_range(spread) : 0), now);
     } else {
         timer_clear(s);
         if (s->state != PROBE_DISABLED) {
@@ -357,7 +399,6 @@ session_free(struct probe_session *s)
     timer_clear(s);
     probe_lane_cfg_destroy(&s->cfg);
     free(s->slots);
-    free(s->snaps);
     free(s->reason);
     lane_stats_destroy(s->stats);
     lane_history_destroy(&s->history);
@@ -563,32 +604,34 @@ check_degraded(struct probe_session *s, long long int now)
     }
 }
 
+/* Declares the lane down if no reply came for detect-mult intervals and
+ * at least detect-mult rounds went out meanwhile.  The deadline alone
+ * gives BFD's detection time, detect-mult intervals after the last reply,
+ * wherever in a round the failure fell.  The rounds keep a stalled
+ * thread, which neither sent probes nor heard replies, from taking its
+ * own silence for the lane's: after a stall the lane is judged again at
+ * each round. */
+static void
+check_down(struct probe_session *s, long long int now)
+    OVS_REQUIRES(mutex)
+{
+    if (detect_armed(s) && now >= detect_deadline(s)
+        && s->round - s->round_at_reply >= (uint32_t) s->cfg.detect_mult) {
+        session_set_state(s, PROBE_DOWN,
+                          xasprintf("no reply for %d probe intervals "
+                                    "(%lld ms)", s->cfg.detect_mult,
+                                    now - s->last_reply));
+    }
+}
+
 /* One round: judge the replies so far, then send a DMM and an SLM. */
 static void
 session_round(struct probe_session *s, long long int now)
     OVS_REQUIRES(mutex)
 {
-    size_t n_snaps = s->cfg.detect_mult + 1;
     uint32_t round = ++s->round;
 
-    /* Down if no reply arrived since 'detect_mult' rounds ago, that is,
-     * the last 'detect_mult' rounds all went unanswered.  Counted in
-     * rounds, not in time, so that a reply that arrives late (a long
-     * lane, a busy thread) is not mistaken for a loss while replies keep
-     * coming.  A lane that never answered yet gets max-rtt for its first
-     * reply: a lane longer than detect-mult intervals is not down at
-     * start. */
-    s->snaps[round % n_snaps] = s->replies;
-    bool first_reply_due = (s->state != PROBE_INIT
-                            || now - s->state_since >= s->cfg.max_rtt_ms);
-    if (round > (uint32_t) s->cfg.detect_mult && first_reply_due
-        && s->snaps[(round + 1) % n_snaps] == s->replies
-        && s->state != PROBE_DOWN) {
-        session_set_state(s, PROBE_DOWN,
-                          xasprintf("%d probes lost in a row (no reply for "
-                                    "%d ms)", s->cfg.detect_mult,
-                                    s->cfg.detect_mult * s->cfg.interval_ms));
-    }
+    check_down(s, now);
     check_degraded(s, now);
     lane_history_advance(&s->history, now, history_state(s->state));
 
@@ -637,7 +680,7 @@ session_round(struct probe_session *s, long long int now)
     if (next <= now) {
         next = now + s->cfg.interval_ms;
     }
-    timer_set(s, next);
+    timer_set(s, next, now);
 }
 
 /* Probe thread: runs every round that is due.  Returns when the next one
@@ -655,7 +698,12 @@ probe_engine_run(void)
         struct probe_session *s = CONTAINER_OF(heap_max(&timers),
                                                struct probe_session,
                                                heap_node);
-        session_round(s, now);
+        if (s->next_tx <= now) {
+            session_round(s, now);
+        } else {
+            check_down(s, now);
+            timer_update(s, now);
+        }
     }
     next = (heap_is_empty(&timers) ? LLONG_MAX
             : PRIO_TO_MSEC(heap_max(&timers)->priority));
@@ -685,7 +733,8 @@ reply_ok(struct probe_session *s, const struct y1731_frame *eth,
          uint32_t round, bool is_slr, long long int now)
     OVS_REQUIRES(mutex)
 {
-    s->replies++;
+    s->last_reply = now;
+    s->round_at_reply = s->round;
     COVERAGE_INC(probe_rx_reply);
     if (round > s->last_answered) {
         s->last_answered = round;
@@ -1125,7 +1174,6 @@ probe_engine_get_memory_usage(struct simap *usage)
     HMAP_FOR_EACH (s, node, &sessions) {
         lane_bytes += (sizeof *s
                        + s->n_slots * sizeof *s->slots
-                       + (s->cfg.detect_mult + 1) * sizeof *s->snaps
                        + lane_stats_memory(s->stats)
                        + (s->reason ? strlen(s->reason) + 1 : 0));
         history_bytes += lane_history_memory(&s->history);

@@ -406,8 +406,8 @@ pids=()
          "$(awk -v t=$run_at -v f=$fail_at 'BEGIN { printf "%+.3f", t - f }') s" \
          "from the failure."
     echo "(Probes every $interval ms, detect-mult 3: the lane is declared" \
-         "down after the third interval without a reply, $((3 * interval))-$((4 * interval)) ms" \
-         "after the failure.)"
+         "down $((3 * interval)) ms after its last reply, $((2 * interval))-$((3 * interval)) ms" \
+         "after the failure plus the replies' time on the way back.)"
     awk 'NR > 1 { d = $2 - b; if (d * 8 / 1e6 > 0) printf "%s%.1f", (n++ ? " " : "TCP stream, Mbit/s each second: "), d * 8 / 1e6 } { b = $2 } END { print "" }' $work/tcp.log
     awk '/time=/ { n++; for (i = 1; i <= NF; i++) if ($i ~ /^time=/) { sub("time=", "", $i); t[n] = $i + 0 } }
          END { for (i = 2; i <= n; i++) { v = t[i]; for (j = i - 1; j >= 1 && t[j] > v; j--) t[j + 1] = t[j]; t[j + 1] = v }
