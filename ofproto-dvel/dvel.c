@@ -18,6 +18,8 @@
 
 #include "ofproto-dvel/dvel.h"
 
+#include <string.h>
+
 #include "ofproto-dvel/dvel-idl.h"
 #include "ofproto-dvel/dvel-unixctl.h"
 #include "ofproto-dvel/evc.h"
@@ -303,9 +305,33 @@ status_run(void)
     }
 }
 
+/* Dvel_Global other_config:probe-timestamps. */
+static void
+dvel_configure_timestamps(void)
+{
+    const struct dvelrec_dvel_global *global
+        = dvelrec_dvel_global_first(dvel_idl);
+    const char *where = (global
+                         ? smap_get_def(&global->other_config,
+                                        "probe-timestamps", "datapath")
+                         : "datapath");
+
+    if (!strcmp(where, "main-thread")) {
+        probe_io_set_main_thread_rx(true);
+    } else {
+        if (strcmp(where, "datapath")) {
+            VLOG_WARN("Dvel_Global other_config:probe-timestamps=%s: "
+                      "unknown, using \"datapath\" (the other choice is "
+                      "\"main-thread\")", where);
+        }
+        probe_io_set_main_thread_rx(false);
+    }
+}
+
 void
 dvel_run(void)
 {
+    probe_io_run();
     dvel_follow_remote();
     ovsdb_idl_run(dvel_idl);
     dvel_check_db();
@@ -316,6 +342,7 @@ dvel_run(void)
         unsigned int seqno = ovsdb_idl_get_seqno(dvel_idl);
         if (seqno != dvel_idl_seqno) {
             dvel_idl_seqno = seqno;
+            dvel_configure_timestamps();
             evc_reconfigure(dvel_idl);
             status_dirty = true;
             evc_status_all_changed();
@@ -366,6 +393,7 @@ dvel_get_memory_usage(struct simap *usage)
 void
 dvel_wait(void)
 {
+    probe_io_wait();
     ovsdb_idl_wait(ovs_idl);
     ovsdb_idl_wait(dvel_idl);
     evc_wait();

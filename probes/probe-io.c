@@ -118,6 +118,13 @@ static pthread_t probe_thread;
 static struct latch exit_latch;
 static bool started;
 
+/* If true, the main thread takes received probes from the queue and
+ * timestamps them as it gets to them, instead of the probe thread with
+ * the datapath thread's timestamps: for comparison only (see
+ * probe_io_set_main_thread_rx()). */
+static atomic_bool rx_in_main = ATOMIC_VAR_INIT(false);
+static uint64_t main_seqno;     /* probe_seq, as the main thread read it. */
+
 static struct probe_port_stats *
 port_stats_get(const struct uuid *ofproto_uuid, bool is_odp, uint32_t port)
     OVS_REQUIRES(stats_mutex)
@@ -173,10 +180,14 @@ probe_io_rx(const struct dp_packet *packet, const struct uuid *ofproto_uuid,
     }
 }
 
-/* Probe thread: hands up to PROBE_IO_RX_BATCH frames from the receive
- * queue to the probe engine. */
+static uint64_t realtime_ns(void);
+
+/* Probe thread (or main thread, see probe_io_run()): hands up to
+ * PROBE_IO_RX_BATCH frames from the receive queue to the probe engine.
+ * If 'restamp', each frame gets the time it is taken from the queue
+ * instead of the one the datapath thread gave it. */
 static void
-drain_rx(void)
+drain_rx(bool restamp)
     OVS_REQUIRES(bridges_mutex)
 {
     struct mpsc_queue_node *node;
@@ -187,6 +198,10 @@ drain_rx(void)
         struct probe_rx *rx = CONTAINER_OF(node, struct probe_rx, node);
         struct probe_port_stats *ps;
         uint32_t queued;
+
+        if (restamp) {
+            rx->rx_ns = realtime_ns();
+        }
 
         ovs_mutex_lock(&stats_mutex);
         ps = port_stats_get(&rx->ofproto_uuid, true,
@@ -398,6 +413,55 @@ probe_io_transmit(const struct probe_lane_cfg *cfg, const void *frame,
     return error;
 }
 
+/* Makes received probes go through the main thread, which timestamps
+ * them when it takes them from the queue, if 'enable', or through the
+ * probe thread with the timestamps the datapath threads took on reception
+ * (the default, and the point of dvel's design), otherwise.  The main
+ * thread is where a probe handled as an OpenFlow packet-in or by an
+ * ofproto-level module would be seen: this exists to measure what
+ * timestamping in the datapath buys (the accuracy benchmark). */
+void
+probe_io_set_main_thread_rx(bool enable)
+{
+    bool old;
+
+    atomic_read_relaxed(&rx_in_main, &old);
+    if (old != enable) {
+        VLOG_INFO("received probes are timestamped %s",
+                  enable ? "in the main thread (for comparison)"
+                  : "by the datapath threads");
+        atomic_store_relaxed(&rx_in_main, enable);
+        probe_io_wake();
+    }
+}
+
+/* Main thread: takes received probes from the queue if
+ * probe_io_set_main_thread_rx() said so. */
+void
+probe_io_run(void)
+{
+    bool in_main;
+
+    atomic_read_relaxed(&rx_in_main, &in_main);
+    if (in_main && started) {
+        main_seqno = seq_read(probe_seq);
+        ovs_mutex_lock(&bridges_mutex);
+        drain_rx(true);
+        ovs_mutex_unlock(&bridges_mutex);
+    }
+}
+
+void
+probe_io_wait(void)
+{
+    bool in_main;
+
+    atomic_read_relaxed(&rx_in_main, &in_main);
+    if (in_main && started) {
+        seq_wait(probe_seq, main_seqno);
+    }
+}
+
 /* Wakes the probe thread, for example because its timers changed. */
 void
 probe_io_wake(void)
@@ -430,8 +494,13 @@ probe_thread_main(void *arg OVS_UNUSED)
         uint64_t seqno = seq_read(probe_seq);
         long long int next;
 
+        bool in_main;
+
         lock_bridges();
-        drain_rx();
+        atomic_read_relaxed(&rx_in_main, &in_main);
+        if (!in_main) {
+            drain_rx(false);
+        }
         next = probe_engine_run();
         drain_tx();
         ovs_mutex_unlock(&bridges_mutex);
@@ -484,15 +553,20 @@ probe_io_format(struct ds *s)
     struct dpif_dvel_stats dp;
     struct probe_port_stats *ps;
     uint32_t queued;
+    bool in_main;
 
     dpif_dvel_get_stats(&dp);
     atomic_read_relaxed(&rx_queued, &queued);
+    atomic_read_relaxed(&rx_in_main, &in_main);
     ds_put_format(s, "datapath: intercepted %"PRIu64", no consumer "
                   "%"PRIu64"\n", dp.intercepted, dp.no_consumer);
 
     ovs_mutex_lock(&stats_mutex);
     ds_put_format(s, "probe thread: rx queued %"PRIu32", tx errors "
                   "%"PRIu64"\n", queued, n_tx_errors);
+    ds_put_format(s, "received probes timestamped by: %s\n",
+                  in_main ? "the main thread (for comparison)"
+                  : "the datapath threads");
     HMAP_FOR_EACH (ps, node, &port_stats) {
         const struct ofproto_dpif *ofproto
             = ofproto_dpif_lookup_by_uuid(&ps->ofproto_uuid);

@@ -46,6 +46,10 @@ int probe_io_transmit(const struct probe_lane_cfg *, const void *frame,
                       size_t len, size_t ts_offset, struct y1731_ts *);
 void probe_io_wake(void);
 
+void probe_io_set_main_thread_rx(bool enable);
+void probe_io_run(void);
+void probe_io_wait(void);
+
 void probe_io_bridges_lock(void);
 void probe_io_bridges_unlock(void);
 
