@@ -14,6 +14,19 @@
 # --ports=afxdp.  The wan namespace runs one dvel-lane-emu per lane, each
 # with its own delay, jitter and loss.  Lane li is VLAN 100+i.
 #
+# With --switch=ovs-bfd, s1 and s2 run what operators use today instead:
+# Open vSwitch's own ovs-vswitchd (from $OVS_BUILDDIR/vswitchd, same run
+# directories) with a "netdev" bridge, no dvel database; BFD on each lane
+# port (bfd:min_tx and bfd:min_rx at --interval, detect multiplier 3, no
+# decay) and OpenFlow 1.3 rules equivalent to the EVC: frames from uni go
+# to a fast-failover group whose buckets, in the lanes' order of
+# preference, watch l1, l2 and l3 and push that lane's VLAN (101 to 103);
+# frames from lane li with VLAN 100+i have it popped and go to uni.  The
+# switch marks a lane port not live when its carrier is lost or its BFD
+# session stops forwarding, and the group then uses the next live bucket.
+# BFD frames (UDP) are not OAM to the lane emulator: they wait in its
+# queue behind the EVC's traffic.
+#
 # Usage: utilities/dvel-lab.sh [--demo | --shell | --start | --stop]
 #                               [OPTIONS]
 #   --demo          (default) the scripted demo: traffic, a live table of
@@ -29,8 +42,12 @@
 #                   driver on the same veths, one PMD thread per switch;
 #                   it mounts hugetlbfs and reserves 2-MiB pages if needed,
 #                   and gives them back)
-#   --interval=MS   probe interval (default 10)
-#   --policy=P      the EVC's policy (default max-throughput)
+#   --switch=KIND   dvel (default): ovs-vswitchd-dvel and EVC e1; or
+#                   ovs-bfd: stock ovs-vswitchd, BFD on the lane ports and
+#                   a fast-failover group (not with --demo)
+#   --interval=MS   probe interval (default 10); with ovs-bfd, BFD's
+#                   min_tx and min_rx
+#   --policy=P      the EVC's policy (default max-throughput; dvel only)
 #   --out=DIR       where logs, the summary and the plot go
 #                   (default lab-out/)
 #
@@ -43,6 +60,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 OVS_BUILDDIR=${OVS_BUILDDIR:-/var/cache/dvel/ovs}
 mode=demo
 ports=system
+switch=dvel
 interval=10
 policy=max-throughput
 out=$top/lab-out
@@ -55,6 +73,7 @@ for arg; do
         --stop) mode=stop ;;
         --state=*) state=${arg#*=} ;;
         --ports=*) ports=${arg#*=} ;;
+        --switch=*) switch=${arg#*=} ;;
         --interval=*) interval=${arg#*=} ;;
         --policy=*) policy=${arg#*=} ;;
         --out=*) out=${arg#*=} ;;
@@ -66,6 +85,16 @@ case $ports in
     system|afxdp|dpdk) ;;
     *) echo "$0: --ports must be system, afxdp or dpdk" >&2; exit 1 ;;
 esac
+case $switch in
+    dvel) ;;
+    ovs-bfd)
+        if test $mode = demo; then
+            echo "$0: the demo needs dvel's switch (it shows what dvel measured and did); with --switch=ovs-bfd use --shell or --start" >&2
+            exit 1
+        fi
+        ;;
+    *) echo "$0: --switch must be dvel or ovs-bfd" >&2; exit 1 ;;
+esac
 
 state=${state:-$out/lab.state}
 
@@ -74,13 +103,21 @@ if test "$(id -u)" != 0; then
     exit 1
 fi
 export PATH=$top/utilities:$top/ofproto-dvel:$OVS_BUILDDIR/utilities:$OVS_BUILDDIR/ovsdb:$PATH
-for prog in ovs-vswitchd-dvel dvel-ctl dvel-lane-emu ovsdb-server ovs-vsctl \
-            ovs-appctl ethtool python3 gnuplot; do
+progs="ovs-vswitchd-dvel dvel-ctl dvel-lane-emu ovsdb-server ovs-vsctl ovs-appctl ethtool python3 gnuplot"
+if test $switch = ovs-bfd; then
+    progs="dvel-lane-emu ovsdb-server ovs-vsctl ovs-appctl ovs-ofctl ethtool python3"
+fi
+for prog in $progs; do
     command -v $prog >/dev/null || {
         echo "$0: $prog not found (utilities/dvel-setup.sh installs and builds everything)" >&2
         exit 1
     }
 done
+stock_vswitchd=$OVS_BUILDDIR/vswitchd/ovs-vswitchd
+if test $switch = ovs-bfd && test ! -x $stock_vswitchd; then
+    echo "$0: $stock_vswitchd not found (utilities/dvel-setup.sh builds it)" >&2
+    exit 1
+fi
 
 # The three lanes: one-way delay (ms), jitter (ms), loss (%), and a link
 # of 50 Mbit/s with a short queue (64 frames, 15 ms), so that the TCP
@@ -206,16 +243,23 @@ on () {
 vsctl () { local sw=$1; shift; ovs-vsctl --db=unix:$work/$sw/db.sock "$@"; }
 dctl () { local sw=$1; shift; dvel-ctl --db=unix:$work/$sw/db.sock "$@"; }
 appctl () { local sw=$1; shift; ovs-appctl -t $work/$sw/vswitchd.ctl "$@"; }
+ofctl () { local sw=$1; shift; ovs-ofctl -O OpenFlow13 "$1" unix:$work/$sw/br0.mgmt "${@:2}"; }
 emu () { local i=$1; shift; ovs-appctl -t $work/emu$i.ctl "$@"; }
 
 start_switch () {
     local sw=$1 mac=$2
+    local dbs=$work/$sw/conf.db vswitchd=ovs-vswitchd-dvel dp=dvel
     mkdir -p $work/$sw
     ovsdb-tool create $work/$sw/conf.db $OVS_BUILDDIR/vswitchd/vswitch.ovsschema
-    ovsdb-tool create $work/$sw/dvel.db $top/ofproto-dvel/dvel.ovsschema
+    if test $switch = dvel; then
+        ovsdb-tool create $work/$sw/dvel.db $top/ofproto-dvel/dvel.ovsschema
+        dbs="$dbs $work/$sw/dvel.db"
+    else
+        vswitchd=$stock_vswitchd dp=netdev
+    fi
     on $sw ovsdb-server --detach --no-chdir --pidfile=$work/$sw/ovsdb-server.pid \
         --log-file=$work/$sw/ovsdb-server.log -vconsole:off \
-        --remote=punix:$work/$sw/db.sock $work/$sw/conf.db $work/$sw/dvel.db \
+        --remote=punix:$work/$sw/db.sock $dbs \
         2>/dev/null
     vsctl $sw --no-wait init
     if test $ports != system; then
@@ -232,14 +276,14 @@ start_switch () {
             other_config:dpdk-socket-mem=128 other_config:dpdk-socket-limit=128 \
             "other_config:dpdk-extra=--file-prefix=$tag-$sw --no-pci --no-telemetry"
     fi
-    on $sw ip netns exec $tag-$sw ovs-vswitchd-dvel unix:$work/$sw/db.sock \
+    on $sw ip netns exec $tag-$sw $vswitchd unix:$work/$sw/db.sock \
         --detach --no-chdir --pidfile=$work/$sw/ovs-vswitchd.pid \
         --log-file=$work/$sw/ovs-vswitchd.log -vconsole:off \
         --unixctl=$work/$sw/vswitchd.ctl 2>/dev/null
     local opts=
     test $ports = afxdp && opts="type=afxdp options:xdp-mode=generic"
     vsctl $sw add-br br0 \
-        -- set bridge br0 datapath_type=dvel fail-mode=secure \
+        -- set bridge br0 datapath_type=$dp fail-mode=secure \
            other_config:hwaddr=$mac
     local i=0
     for p in uni l1 l2 l3; do
@@ -249,11 +293,44 @@ start_switch () {
         vsctl $sw add-port br0 $p ${opts:+-- set Interface $p $opts}
         i=$((i + 1))
     done
+    if test $switch = ovs-bfd; then
+        start_bfd $sw
+        return
+    fi
     dctl $sw --no-wait set Dvel_Global . other_config:stats-interval=1000
     dctl $sw --wait add-evc e1 br0 uni policy=$policy \
         -- add-lane e1 l1 l1 vlan=101 probe-interval=$interval \
         -- add-lane e1 l2 l2 vlan=102 probe-interval=$interval preference=10 \
         -- add-lane e1 l3 l3 vlan=103 probe-interval=$interval preference=20
+}
+
+# start_bfd SW: BFD on SW's lane ports and the EVC's equivalent in
+# OpenFlow 1.3 (see the top).  OVS's BFD (lib/bfd.c): min_tx and min_rx
+# are whole milliseconds, at least 1; while a session is not up it sends
+# once a second (RFC 5880 6.8.3), and it is declared down when nothing
+# came for mult (3) times the negotiated receive interval; decay_min_rx=0
+# keeps the receive interval from growing on a quiet port.  The group's
+# buckets watch the ports: OVS takes a port's liveness from its carrier
+# and its BFD session's "forwarding" (ofproto-dpif.c, may_enable_port()).
+start_bfd () {
+    local sw=$1 i
+    for i in 1 2 3; do
+        vsctl $sw set Interface l$i bfd:enable=true bfd:min_tx=$interval \
+            bfd:min_rx=$interval bfd:decay_min_rx=0 bfd:mult=3
+    done
+    ofctl $sw add-group "group_id=1,type=ff,bucket=watch_port:l1,actions=push_vlan:0x8100,set_field:4197->vlan_vid,output:l1,bucket=watch_port:l2,actions=push_vlan:0x8100,set_field:4198->vlan_vid,output:l2,bucket=watch_port:l3,actions=push_vlan:0x8100,set_field:4199->vlan_vid,output:l3"
+    ofctl $sw add-flow "priority=100,in_port=uni,actions=group:1"
+    for i in 1 2 3; do
+        ofctl $sw add-flow "priority=100,in_port=l$i,dl_vlan=10$i,actions=pop_vlan,output:uni"
+    done
+}
+
+# live_ports SW: the lane ports that SW has live (OpenFlow port state
+# LIVE), in order.
+live_ports () {
+    ofctl $1 dump-ports-desc | awk '
+        /^ *[0-9A-Z]+\(/ { p = ""; if (match($0, /\(l[123]\)/)) p = substr($0, RSTART + 1, 2) }
+        /^ *state:/ && / LIVE/ && p != "" { print p }' | sort
 }
 
 say "Building the lab: hosts h1 and h2, switches s1 and s2, three lanes"
@@ -283,13 +360,26 @@ start_switch s2 aa:55:aa:55:00:02 0x2
 for i in 1 2 3; do
     echo "  lane l$i: $(emu $i lane-emu/show | sed -n '1s/^a-b ([^)]*): //p')"
 done
-echo "  ports: $ports; probes every $interval ms; policy $policy"
+if test $switch = dvel; then
+    echo "  ports: $ports; probes every $interval ms; policy $policy"
+else
+    echo "  ports: $ports; stock ovs-vswitchd, BFD every $interval ms on each lane, fast-failover group l1, l2, l3"
+fi
 
-# Wait until the EVC is up on both sides and h1 reaches h2.
+# Wait until the EVC is up on both sides and h1 reaches h2 (ovs-bfd: until
+# every lane's BFD session is up on both sides, which takes a few seconds
+# at BFD's one packet a second while down).
+evc_up () {
+    if test $switch = ovs-bfd; then
+        test "$(live_ports s1 2>/dev/null | wc -l)" = 3 \
+            && test "$(live_ports s2 2>/dev/null | wc -l)" = 3
+        return
+    fi
+    test "$(dctl s1 get EVC e1 status:state 2>/dev/null)" = '"up"' \
+        && test "$(dctl s2 get EVC e1 status:state 2>/dev/null)" = '"up"'
+}
 for i in $(seq 100); do
-    if test "$(dctl s1 get EVC e1 status:state 2>/dev/null)" = '"up"' \
-       && test "$(dctl s2 get EVC e1 status:state 2>/dev/null)" = '"up"' \
-       && ip netns exec $tag-h1 ping -c 1 -W 1 10.77.0.2 >/dev/null 2>&1; then
+    if evc_up && ip netns exec $tag-h1 ping -c 1 -W 1 10.77.0.2 >/dev/null 2>&1; then
         break
     fi
     sleep 0.2
@@ -302,6 +392,19 @@ fi
 # table: one line per lane as s1 sees it.
 table () {
     local active
+    if test $switch = ovs-bfd; then
+        # The group's active bucket is the first live one.
+        active=$(live_ports s1 | head -1)
+        printf '  %-5s %-6s %-10s %-7s %5s\n' lane bfd forwarding remote flaps
+        for l in l1 l2 l3; do
+            vsctl s1 get Interface $l bfd_status | tr -d '{}"' | tr ',' '\n' \
+                | awk -v l=$l -v a="$active" -F= '
+                    { gsub(/ /, "", $1); v[$1] = $2 }
+                    END { printf "%s %-4s %-6s %-10s %-7s %5s\n", (l == a ? "*" : " "), l,
+                                 v["state"], v["forwarding"], v["remote_state"], v["flap_count"] }'
+        done
+        return
+    fi
     active=$(appctl s1 dvel/evc-show e1 | sed -n 's/.* active_lane=\([^ ]*\).*/\1/p')
     printf '  %-5s %-9s %9s %9s %9s %10s\n' lane state "rtt p50" "rtt p99" "loss 1s" "loss 60s"
     for l in l1 l2 l3; do
@@ -315,13 +418,27 @@ table () {
 }
 
 if test $mode = start; then
-    printf 'tag=%s\nwork=%s\nout=%s\nhp_mounted=%s\nhp_added=%s\n' \
-        $tag $work "$out" $hp_mounted $hp_added > "$state"
+    printf 'tag=%s\nwork=%s\nout=%s\nhp_mounted=%s\nhp_added=%s\nswitch=%s\n' \
+        $tag $work "$out" $hp_mounted $hp_added $switch > "$state"
     trap - EXIT
     echo "  lab up: state in $state"
     exit 0
 fi
 
+if test $mode = shell && test $switch = ovs-bfd; then
+    say "The lab is up"
+    table
+    cat <<EOF
+
+  h1:  ip netns exec $tag-h1 ping 10.77.0.2
+  s1:  ovs-appctl -t $work/s1/vswitchd.ctl bfd/show
+       ovs-ofctl -O OpenFlow13 dump-group-stats unix:$work/s1/br0.mgmt
+       ovs-ofctl -O OpenFlow13 dump-ports-desc unix:$work/s1/br0.mgmt
+  lane l1: ovs-appctl -t $work/emu1.ctl lane-emu/set outage=on
+  (s2, h2, lanes l2 and l3 likewise.)  Ctrl-C tears it all down.
+EOF
+    while sleep 3600; do :; done
+fi
 if test $mode = shell; then
     say "The lab is up"
     table

@@ -23,7 +23,22 @@
 # For each run: frames lost, the interruption (the longest run of frames
 # lost / RATE) and when s1 logged its move, counted from the failure
 # (estimated from the last frame through, less the lane's delay, within
-# the time the failing command ran).
+# the time the failing command ran).  Frames lost at the end of a stream,
+# when traffic had not come back before it ended, count too: such a run is
+# "unrecovered", its interruption at least what was lost.
+#
+# Part "bfd" runs the same stream, steady state and failures against what
+# operators use today: utilities/dvel-lab.sh --switch=ovs-bfd, Open
+# vSwitch's own ovs-vswitchd with BFD on each lane port (min_tx = min_rx =
+# the interval, detect multiplier 3) and an OpenFlow fast-failover group
+# whose buckets watch the lane ports (l1, then l2, then l3), started
+# afresh for each interval.  A lane "moves" when s1 marks its active lane
+# port not live (its first OpenFlow port-status message without LIVE, as
+# "ovs-ofctl --timestamp monitor" receives it: the switch logs BFD state
+# changes at most 20 a minute, and nothing for a carrier loss); "lanes
+# declared down" counts those messages and "moves" the changes of the
+# first live bucket.  Then, if part "lab" ran too, a table comparing the
+# two, interval by interval.
 #
 # Part "revalidation" runs one ovs-vswitchd-dvel on the dummy datapath
 # with N EVCs (each a C-VLAN of a UNI, two lanes, probes off, one
@@ -33,12 +48,14 @@
 # datapath flows.
 #
 # Usage: tests/bench/failover-time.sh
-#   Environment: PARTS (default "lab revalidation"), INTERVALS (probe
+#   Environment: PARTS (default "lab bfd revalidation"), INTERVALS (probe
 #   intervals in ms, default "1 3 10 100"), REPS (runs per interval and
 #   failure, default 5), RATE (frames/s, default 10000), LANE_DELAY_MS
 #   (default 5), STEADY_SECONDS (default 5), EVCS (default "10 1000
 #   10000"), OVS_BUILDDIR (default /var/cache/dvel/ovs), OUT (default
-#   bench-out/failover-time), where the CSVs and the PNG go.
+#   bench-out/failover-time), where the CSVs and the PNG go (part lab:
+#   failover-runs.csv and failover.csv; part bfd: failover-bfd-runs.csv
+#   and failover-bfd.csv; both: failover-compare.csv).
 #
 # Must run as root (network namespaces).  The machine is shared: compare
 # figures from one run, not across runs.
@@ -47,7 +64,7 @@ set -e -o pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 OVS_BUILDDIR=${OVS_BUILDDIR:-/var/cache/dvel/ovs}
-PARTS=${PARTS:-lab revalidation}
+PARTS=${PARTS:-lab bfd revalidation}
 INTERVALS=${INTERVALS:-1 3 10 100}
 REPS=${REPS:-5}
 RATE=${RATE:-10000}
@@ -70,6 +87,14 @@ for prog in ovs-vswitchd-dvel dvel-ctl dvel-lane-emu ovsdb-server ovs-vsctl \
             ovs-appctl python3 ss; do
     command -v $prog >/dev/null || { echo "$0: $prog not found; build first" >&2; exit 1; }
 done
+case " $PARTS " in
+    *" bfd "*)
+        command -v ovs-ofctl >/dev/null && test -x $OVS_BUILDDIR/vswitchd/ovs-vswitchd || {
+            echo "$0: part bfd needs Open vSwitch's own ovs-vswitchd and ovs-ofctl in $OVS_BUILDDIR" >&2
+            exit 1
+        }
+        ;;
+esac
 
 mkdir -p "$OUT"
 bench=$(mktemp -d /tmp/dvel-failover.XXXXXX)
@@ -78,10 +103,15 @@ tag=
 work=
 pids=()
 sandbox_ns=
+# The switch the lab runs: dvel, or ovs-bfd (part bfd), and the latter's
+# port-status monitor.
+switch_kind=dvel
+mon_pid=
+mon_file=$bench/port-status.txt
 cleanup () {
     set +e
     trap - EXIT INT TERM
-    for pid in "${pids[@]}"; do
+    for pid in "${pids[@]}" $mon_pid; do
         kill $pid 2>/dev/null
     done
     if test -f "$lab_state"; then
@@ -123,25 +153,115 @@ median_max () {
 s1 () { ovs-appctl -t $work/s1/vswitchd.ctl "$@"; }
 emu () { local i=$1; shift; ovs-appctl -t $work/emu$i.ctl "$@"; }
 dctl () { local sw=$1; shift; dvel-ctl --db=unix:$work/$sw/db.sock "$@"; }
+ofctl1 () { ovs-ofctl -O OpenFlow13 "$1" unix:$work/s1/br0.mgmt "${@:2}"; }
+
+# With --switch=ovs-bfd (switch_kind), the EVC is s1's fast-failover
+# group: its active lane is the first lane port that s1 has live.
+# live_ports: those ports, in order.
+live_ports () {
+    ofctl1 dump-ports-desc | awk '
+        /^ *[0-9A-Z]+\(/ { p = ""; if (match($0, /\(l[123]\)/)) p = substr($0, RSTART + 1, 2) }
+        /^ *state:/ && / LIVE/ && p != "" { print p }' | sort
+}
+# port_events [FROM]: "PORT LIVE TIME" for each port-status message about
+# a lane port that the monitor received after line FROM of its output
+# (LIVE 1 or 0; TIME as ovs-ofctl printed it, UTC, ms).
+port_events () {
+    tail -n +$((${1:-0} + 1)) $mon_file | awk '
+        /OFPT_PORT_STATUS/ { t = $1 " " $2; sub(/:$/, "", t); p = ""
+                             if (match($0, /\(l[123]\)/)) p = substr($0, RSTART + 1, 2)
+                             next }
+        /^ *state:/ && p != "" { print p, (/ LIVE/ ? 1 : 0), t; p = "" }'
+}
+monitor_start () {
+    : > $mon_file
+    ovs-ofctl -O OpenFlow13 --timestamp monitor unix:$work/s1/br0.mgmt 128 \
+        > $mon_file 2>&1 &
+    mon_pid=$!
+}
+monitor_stop () {
+    kill $mon_pid 2>/dev/null
+    wait $mon_pid 2>/dev/null || true
+    mon_pid=
+}
 
 # active: s1's active lane of EVC e1.
 active () {
+    if test $switch_kind = ovs-bfd; then
+        live_ports | head -1
+        return
+    fi
     s1 dvel/lane-show e1 | sed -n 's/^  \* lane \([^:]*\):.*/\1/p'
 }
 # lanes_up: true if s1 has all three lanes up and EVC e1 on one of them.
 lanes_up () {
+    if test $switch_kind = ovs-bfd; then
+        # And each session at its fast rate: one that just came up still
+        # runs at the 1 s it used while down until a poll sequence has
+        # changed both ends' intervals, and would take 3 s to time out.
+        test "$(live_ports | wc -l)" = 3 \
+            && test "$(s1 bfd/show | grep -c "^  [TR]X Interval: Approx ${bfd_iv}ms$")" = 6
+        return
+    fi
     test "$(s1 dvel/lane-show e1 | grep -c ' state=up')" = 3 \
         && test -n "$(active)"
 }
-# down_count: how many times s1's probes declared a lane down, all lanes.
+# down_count: how many times s1's probes declared a lane down, all lanes
+# (ovs-bfd: how many times s1 marked a lane port not live since the
+# monitor started, all lanes up then).
 down_count () {
+    if test $switch_kind = ovs-bfd; then
+        port_events | awk '{ if (!($1 in up)) up[$1] = 1
+                             if (up[$1] && !$2) n++
+                             up[$1] = $2 }
+                           END { print n + 0 }'
+        return
+    fi
     s1 dvel/lane-show e1 \
         | sed -n 's/.* probe_down_count=\([0-9]*\).*/\1/p' \
         | awk '{ n += $1 } END { print n + 0 }'
 }
-# moves: how many times s1 moved EVC e1.
+# moves: how many times s1 moved EVC e1 (ovs-bfd: how many times the
+# group's first live bucket changed since the monitor started).
 moves () {
+    if test $switch_kind = ovs-bfd; then
+        port_events | awk '
+            BEGIN { up["l1"] = up["l2"] = up["l3"] = 1; a = "l1" }
+            { up[$1] = $2
+              b = up["l1"] ? "l1" : up["l2"] ? "l2" : up["l3"] ? "l3" : ""
+              if (b != a) n++
+              a = b }
+            END { print n + 0 }'
+        return
+    fi
     s1 dvel/evc-show e1 | sed -n 's/.* switches=\([0-9]*\).*/\1/p'
+}
+# move_mark: where s1's record of moves is now (a line count);
+# move_time LANE MARK: when s1 first moved off LANE after MARK, in
+# seconds since the epoch, or 0 if it did not: dvel logs its move;
+# ovs-bfd is the port-status message that took LANE's port out of the
+# group.
+move_mark () {
+    if test $switch_kind = ovs-bfd; then
+        wc -l < $mon_file
+    else
+        wc -l < $work/s1/ovs-vswitchd.log
+    fi
+}
+move_time () {
+    local ts
+    if test $switch_kind = ovs-bfd; then
+        ts=$(port_events $2 | awk -v l=$1 '$1 == l && !$2 { print $3, $4; exit }')
+    else
+        ts=$(tail -n +$(($2 + 1)) $work/s1/ovs-vswitchd.log \
+             | grep -m1 "|evc|INFO|e1: lane $1 -> " || true)
+        ts=${ts%%|*}
+    fi
+    if test -n "$ts"; then
+        log_epoch "$ts" 2>/dev/null || echo 0
+    else
+        echo 0
+    fi
 }
 
 receiver_listening () {
@@ -159,15 +279,26 @@ stream_start () {
         seq-send 10.77.0.2 5001 $RATE $1 &
     send_pid=$!
     pids+=($send_pid)
+    stream_frames=$((RATE * $1))
 }
 # stream_stop: waits for the sender, stops the receiver and sets 'summary'
-# to its summary, "received N lost N longest_run R run_at T run_ms M".
+# to its summary, "received N lost N longest_run R run_at T run_ms M", and
+# 'stream_tail' to the frames lost at the end of the stream, after the
+# last one received (which the receiver cannot count): 0 unless they are
+# more than 10 ms of the stream, when traffic had not come back by the
+# end.
 stream_stop () {
     wait $send_pid
+    sleep 0.1                   # The last frames on their way.
     kill $recv_pid
     wait $recv_pid || true
     pids=()
     summary=$(cat $bench/seq.txt)
+    set -- $summary
+    stream_tail=$((stream_frames - $2 - $4))
+    if test $((stream_tail * 100)) -le $RATE; then
+        stream_tail=0
+    fi
 }
 
 # log_epoch TIMESTAMP: an ovs-vswitchd log time (UTC) in seconds.
@@ -198,11 +329,21 @@ failover_run () {
         echo "$0: lanes not up after 30 s (probes every $iv ms)" >&2
         return 2
     }
-    local log=$work/s1/ovs-vswitchd.log n0 victim t_fail t_done
+    local n0 victim t_fail t_done
     stream_start $STREAM_SECONDS
     sleep $FAIL_AFTER           # The stream runs before the failure.
-    n0=$(wc -l < $log)
-    victim=$(active)
+    n0=$(move_mark)
+    if test $switch_kind = ovs-bfd; then
+        # BFD sessions that went down stay down for a second or more (a
+        # session not up sends once a second): the run counts only if
+        # every lane is up when the active one fails.
+        victim=$(live_ports | tr '\n' ' ')
+        set -- $victim
+        victim=
+        test $# = 3 && victim=$1
+    else
+        victim=$(active)
+    fi
     if test -z "$victim"; then
         stream_stop
         return 1                # No lane up at this moment (1 ms probes).
@@ -220,16 +361,25 @@ failover_run () {
     # command ran, between t_fail and t_done; the last frame through
     # before the longest run arrived one lane delay after it, if that run
     # was this failure.
-    local line ts
-    line=$(tail -n +$((n0 + 1)) $log | grep -m1 "|evc|INFO|e1: lane $victim -> " || true)
-    ts=$(log_epoch "${line%%|*}" 2>/dev/null || echo 0)
+    local ts
+    ts=$(move_time $victim $n0)
     set -- $summary
     local lost=$4 longest=$6 run_at=$8 result
+    if test "$2" = 0; then
+        return 1                # Nothing came through: no lane carried it.
+    fi
     result=$(awk -v kind=$kind -v iv=$iv -v run=$run -v rate=$RATE \
         -v lost=$lost -v longest=$longest -v run_at=$run_at -v ts=$ts \
-        -v t0=$t_fail -v t1=$t_done -v delay=$LANE_DELAY_MS -v moved=$moved '
+        -v t0=$t_fail -v t1=$t_done -v delay=$LANE_DELAY_MS -v moved=$moved \
+        -v tail=$stream_tail '
     BEGIN {
         fail = run_at - delay / 1000
+        # Traffic that had not come back when the stream ended: the
+        # interruption is at least what was lost after the last frame
+        # received ("unrecovered"), and the failure is only known to
+        # within the command.
+        if (tail > longest) { longest = tail; fail = t0 }
+        lost += tail
         fail = fail < t0 ? t0 : fail > t1 ? t1 : fail
         # A move before the command, or well before the failure (more than
         # the error of the estimate, a late receiver), was not caused by it.
@@ -242,7 +392,8 @@ failover_run () {
         # lost: count only what was lost.
         if (longest > lost) { longest = lost }
         printf "%s,%d,%d,%d,%d,%.1f,%s,%s\n", kind, iv, run, lost, longest,
-               longest * 1000 / rate, dec, moved == "yes" ? "ok" : "no-failover"
+               longest * 1000 / rate, dec,
+               (moved != "yes" ? "no-failover" : (tail > 0 ? "unrecovered" : "ok"))
     }')
     if test "$result" = spurious; then
         return 1
@@ -251,12 +402,114 @@ failover_run () {
     echo "$result" | awk -F, '{
         printf "  %-9s %4d ms  run %d: lost %5d, longest run %5d = %7.1f ms, moved after %6s ms%s\n",
                $1, $2, $3, $4, $5, $6, $7 == "" ? "?" : $7,
-               $8 == "ok" ? "" : "  (NO FAILOVER while the stream ran)"
+               $8 == "ok" ? "" : $8 == "unrecovered" ? "  (traffic not back when the stream ended: at least that)" \
+                             : "  (NO FAILOVER while the stream ran)"
     }'
+}
+
+# lanes_alike: the three lanes made alike (see the top).
+lanes_alike () {
+    local i
+    for i in 1 2 3; do
+        emu $i lane-emu/set delay=$LANE_DELAY_MS jitter=0 loss=0 rate=0 \
+            limit=10000 >/dev/null
+    done
+}
+
+# interval_runs IV: with the lab up and probing every IV ms, the steady
+# state, then REPS runs of each failure; appends to runs_csv and
+# steady_csv.
+interval_runs () {
+    local iv=$1
+    wait_until 30 lanes_up || {
+        echo "$0: lanes not up after 30 s (probes every $iv ms)" >&2
+        # BFD sessions that flap (1 ms) may never be all up at once for
+        # long: measure what can be.
+        test $switch_kind = ovs-bfd || return 1
+    }
+
+    # Steady state: the stream alone.
+    local d0 m0 l0 logged=
+    d0=$(down_count); m0=$(moves)
+    l0=$(wc -l < $work/s1/ovs-vswitchd.log)
+    stream_start $STEADY_SECONDS
+    stream_stop
+    set -- $summary
+    set -- "$1" "$2" "$3" $(($4 + stream_tail)) "$5" $(($6 > stream_tail ? $6 : stream_tail))
+    local downs=$(( $(down_count) - d0 )) nmoves=$(( $(moves) - m0 ))
+    echo "$iv $4 $6 $downs $nmoves" >> $steady_csv
+    if test $switch_kind = ovs-bfd; then
+        logged=" (s1 logged $(tail -n +$((l0 + 1)) $work/s1/ovs-vswitchd.log \
+            | grep -c 'BFD state change: up->down' || true) BFD up->down; it logs at most 20 a minute)"
+        printf '%s %s %s%s\n' \
+            "BFD every $iv ms, steady state ($STEADY_SECONDS s, nothing failed):" \
+            "$4 of $((RATE * STEADY_SECONDS)) frames lost (longest run $6)," \
+            "lane ports not live $downs times, group moved $nmoves times" "$logged"
+    else
+        printf '%s %s %s\n' \
+            "probes every $iv ms, steady state ($STEADY_SECONDS s, nothing failed):" \
+            "$4 of $((RATE * STEADY_SECONDS)) frames lost (longest run $6)," \
+            "lanes declared down $downs times, EVC moved $nmoves times"
+    fi
+
+    local kind
+    for kind in outage link-down; do
+        local run=1 tries=0 rc
+        while test $run -le $REPS && test $tries -lt $((REPS * 3)); do
+            tries=$((tries + 1))
+            rc=0
+            failover_run $kind $iv $run || rc=$?
+            case $rc in
+                0) run=$((run + 1)) ;;
+                2) if test $switch_kind = ovs-bfd; then
+                       echo "  (giving up on $kind at $iv ms: the lanes were not all up, at full rate, for 30 s)"
+                       break
+                   fi
+                   return 1 ;;
+                1) if test $switch_kind = ovs-bfd; then
+                       echo "  (run discarded: a lane port was not live at the failure, or the group had moved just before it)"
+                   else
+                       echo "  (run discarded: the EVC moved just before the failure, or had no lane)"
+                   fi ;;
+                *) return 1 ;;
+            esac
+        done
+    done
+}
+
+# summarize CSV: the median and max of each interval and failure, from
+# runs_csv and steady_csv, printed and written to CSV.
+summarize () {
+    local csv=$1
+    echo "failure,interval_ms,runs,lost_median,lost_max,\
+interruption_ms_median,interruption_ms_max,moved_ms_median,failed_runs,\
+steady_lost,steady_frames,steady_lane_downs,steady_moves,unrecovered_runs" > $csv
+    echo
+    printf '%-10s %8s %5s %12s %12s %17s %17s %10s %8s %6s\n' failure interval runs \
+        lost_med lost_max interrupt_ms_med interrupt_ms_max moved_ms failed unrec
+    local kind iv
+    for kind in outage link-down; do
+        for iv in $INTERVALS; do
+            local rows lost int mv nok nfail nunrec steady
+            rows=$(awk -F, -v k=$kind -v iv=$iv '$1 == k && $2 == iv' $runs_csv)
+            lost=$(echo "$rows" | awk -F, '$8 != "no-failover" { print $4 }' | median_max)
+            int=$(echo "$rows" | awk -F, '$8 != "no-failover" { print $6 }' | median_max)
+            mv=$(echo "$rows" | awk -F, '$8 != "no-failover" && $7 != "" { print $7 }' | median_max)
+            nok=$(echo "$rows" | awk -F, '$8 != "no-failover"' | grep -c . || true)
+            nfail=$(echo "$rows" | awk -F, '$8 == "no-failover"' | grep -c . || true)
+            nunrec=$(echo "$rows" | awk -F, '$8 == "unrecovered"' | grep -c . || true)
+            steady=$(awk -v iv=$iv '$1 == iv { print $2, $4, $5 }' $steady_csv)
+            set -- $lost $int $mv $steady
+            printf '%-10s %5d ms %5d %12s %12s %17s %17s %10s %8d %6d\n' $kind $iv \
+                $nok $1 $2 $3 $4 $5 $nfail $nunrec
+            echo "$kind,$iv,$nok,$1,$2,$3,$4,$5,$nfail,$7,$((RATE * STEADY_SECONDS)),$8,$9,$nunrec" >> $csv
+        done
+    done
 }
 
 lab_part () {
     echo "Starting the lab (utilities/dvel-lab.sh --start)"
+    switch_kind=dvel
     local first
     first=$(echo $INTERVALS | awk '{ print $1 }')
     dvel-lab.sh --start --state="$lab_state" --out="$bench/lab" \
@@ -265,10 +518,7 @@ lab_part () {
         return 1
     }
     . "$lab_state"
-    for i in 1 2 3; do
-        emu $i lane-emu/set delay=$LANE_DELAY_MS jitter=0 loss=0 rate=0 \
-            limit=10000 >/dev/null
-    done
+    lanes_alike
 
     runs_csv=$OUT/failover-runs.csv
     echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result" > $runs_csv
@@ -281,73 +531,23 @@ lab_part () {
             dctl $sw --wait set Lane l1 probe_interval=$iv \
                 -- set Lane l2 probe_interval=$iv -- set Lane l3 probe_interval=$iv
         done
-        wait_until 30 lanes_up || {
-            echo "$0: lanes not up after 30 s (probes every $iv ms)" >&2
-            return 1
-        }
-
-        # Steady state: the stream alone.
-        local d0 m0
-        d0=$(down_count); m0=$(moves)
-        stream_start $STEADY_SECONDS
-        stream_stop
-        set -- $summary
-        local downs=$(( $(down_count) - d0 )) nmoves=$(( $(moves) - m0 ))
-        echo "$iv $4 $6 $downs $nmoves" >> $steady_csv
-        printf '%s %s %s\n' \
-            "probes every $iv ms, steady state ($STEADY_SECONDS s, nothing failed):" \
-            "$4 of $((RATE * STEADY_SECONDS)) frames lost (longest run $6)," \
-            "lanes declared down $downs times, EVC moved $nmoves times"
-
-        for kind in outage link-down; do
-            local run=1 tries=0 rc
-            while test $run -le $REPS && test $tries -lt $((REPS * 3)); do
-                tries=$((tries + 1))
-                rc=0
-                failover_run $kind $iv $run || rc=$?
-                case $rc in
-                    0) run=$((run + 1)) ;;
-                    1) echo "  (run discarded: the EVC moved just before the failure, or had no lane)" ;;
-                    *) return 1 ;;
-                esac
-            done
-        done
+        interval_runs $iv || return 1
     done
     dvel-lab.sh --stop --state="$lab_state" --out="$bench/lab" >/dev/null 2>&1
     rm -f "$lab_state"
 
     # The summary: median and max of each interval and failure.
     local csv=$OUT/failover.csv
-    echo "failure,interval_ms,runs,lost_median,lost_max,\
-interruption_ms_median,interruption_ms_max,moved_ms_median,failed_runs,\
-steady_lost,steady_frames,steady_lane_downs,steady_moves" > $csv
-    echo
-    printf '%-10s %8s %5s %12s %12s %17s %17s %10s %8s\n' failure interval runs \
-        lost_med lost_max interrupt_ms_med interrupt_ms_max moved_ms failed
-    for kind in outage link-down; do
-        for iv in $INTERVALS; do
-            local rows lost int mv nok nfail steady
-            rows=$(awk -F, -v k=$kind -v iv=$iv '$1 == k && $2 == iv' $runs_csv)
-            lost=$(echo "$rows" | awk -F, '$8 == "ok" { print $4 }' | median_max)
-            int=$(echo "$rows" | awk -F, '$8 == "ok" { print $6 }' | median_max)
-            mv=$(echo "$rows" | awk -F, '$8 == "ok" && $7 != "" { print $7 }' | median_max)
-            nok=$(echo "$rows" | awk -F, '$8 == "ok"' | grep -c . || true)
-            nfail=$(echo "$rows" | awk -F, '$8 != "ok"' | grep -c . || true)
-            steady=$(awk -v iv=$iv '$1 == iv { print $2, $4, $5 }' $steady_csv)
-            set -- $lost $int $mv $steady
-            printf '%-10s %5d ms %5d %12s %12s %17s %17s %10s %8d\n' $kind $iv \
-                $nok $1 $2 $3 $4 $5 $nfail
-            echo "$kind,$iv,$nok,$1,$2,$3,$4,$5,$nfail,$7,$((RATE * STEADY_SECONDS)),$8,$9" >> $csv
-        done
-    done
+    summarize $csv
     echo
     echo "lost: frames of the $RATE/s stream lost in a run; interrupt_ms: the longest"
     echo "run of frames lost / rate; moved_ms: when s1 logged the move, counted from"
     echo "the failure (estimated from the last frame through; the log counts in ms);"
-    echo "failed: runs in which the EVC did not move while the stream ran.  After an"
-    echo "outage, replies already on their way arrive for up to one one-way delay;"
-    echo "the lane is down 3 intervals after the last: expect the one-way delay plus"
-    echo "2 to 4 intervals."
+    echo "failed: runs in which the EVC did not move while the stream ran; unrec:"
+    echo "runs in which traffic was not back when the stream ended (counted, with"
+    echo "what was lost until then).  After an outage, replies already on their way"
+    echo "arrive for up to one one-way delay; the lane is down 3 intervals after the"
+    echo "last: expect the one-way delay plus 2 to 4 intervals."
     echo "Runs: $runs_csv; summary: $csv"
 
     if command -v gnuplot >/dev/null; then
@@ -370,6 +570,82 @@ plot "< grep '^outage,' $csv" using 2:6:6:7 with yerrorlines title "lane outage:
 EOF
         echo "Plot: $OUT/failover.png"
     fi
+}
+
+# ---------------------------------------------------------------------------
+# Part "bfd": the same against stock Open vSwitch, BFD and a fast-failover
+# group.
+
+bfd_part () {
+    echo
+    echo "Stock Open vSwitch, BFD on each lane port, a fast-failover group" \
+         "(utilities/dvel-lab.sh --start --switch=ovs-bfd, afresh for each interval)"
+    switch_kind=ovs-bfd
+    runs_csv=$OUT/failover-bfd-runs.csv
+    echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result" > $runs_csv
+    steady_csv=$bench/steady-bfd.txt
+    : > $steady_csv
+    echo "Lanes: $LANE_DELAY_MS ms each way, no jitter, loss or rate limit;" \
+         "stream: $RATE frames/s; $REPS runs per interval and failure"
+    local iv rc
+    for iv in $INTERVALS; do
+        dvel-lab.sh --start --switch=ovs-bfd --state="$lab_state" \
+            --out="$bench/lab-bfd" --interval=$iv > $bench/lab-start.log 2>&1 || {
+            cat $bench/lab-start.log
+            return 1
+        }
+        . "$lab_state"
+        lanes_alike
+        monitor_start
+        bfd_iv=$iv
+        rc=0
+        interval_runs $iv || rc=$?
+        monitor_stop
+        cp $mon_file $OUT/bfd-port-status-$iv.txt
+        dvel-lab.sh --stop --state="$lab_state" --out="$bench/lab-bfd" >/dev/null 2>&1
+        rm -f "$lab_state"
+        test $rc = 0 || return 1
+    done
+
+    local csv=$OUT/failover-bfd.csv
+    summarize $csv
+    echo
+    echo "As part lab, but moved_ms: when s1 marked the active lane's port not"
+    echo "live (the OpenFlow port-status message, as ovs-ofctl monitor received"
+    echo "it, in ms), which takes it out of the fast-failover group; failed: runs"
+    echo "in which the group's first live port did not change while the stream"
+    echo "ran.  BFD declares a session down when nothing came for 3 intervals."
+    echo "Runs: $runs_csv; summary: $csv"
+}
+
+# compare: dvel against OVS BFD and fast failover, interval by interval,
+# from this run's failover.csv and failover-bfd.csv.
+compare () {
+    local d=$OUT/failover.csv b=$OUT/failover-bfd.csv csv=$OUT/failover-compare.csv
+    echo
+    echo "Comparison (this run): median (max) interruption in ms, and when s1"
+    echo "moved (ms, median); steady state: frames lost of $((RATE * STEADY_SECONDS)),"
+    echo "lanes declared down (dvel) / lane ports not live (BFD)"
+    echo "interval_ms,switch,steady_lost,steady_lane_downs,steady_moves,\
+outage_ms_median,outage_ms_max,outage_moved_ms,outage_failed,\
+link_down_ms_median,link_down_ms_max,link_down_moved_ms,link_down_failed" > $csv
+    printf '%8s %-8s %15s %22s %22s\n' interval switch "steady lost/downs" \
+        "outage med (max) mv" "link-down med (max) mv"
+    local iv sw f
+    for iv in $INTERVALS; do
+        for sw in dvel ovs-bfd; do
+            f=$d
+            test $sw = ovs-bfd && f=$b
+            awk -F, -v iv=$iv -v sw=$sw '
+                $2 == iv && $1 == "outage" { o = $6 "," $7 "," $8 "," $9; so = $10 "," $12 "," $13
+                                             po = sprintf("%s (%s) %s", $6, $7, $8); ss = $10 "/" $12 }
+                $2 == iv && $1 == "link-down" { l = $6 "," $7 "," $8 "," $9
+                                                pl = sprintf("%s (%s) %s", $6, $7, $8) }
+                END { print iv "," sw "," so "," o "," l > "/dev/stderr"
+                      printf "%5d ms %-8s %15s %22s %22s\n", iv, sw, ss, po, pl }' $f 2>> $csv
+        done
+    done
+    echo "CSV: $csv"
 }
 
 # ---------------------------------------------------------------------------
@@ -635,8 +911,20 @@ revalidation_part () {
 
 for part in $PARTS; do
     case $part in
+        lab|bfd|revalidation) ;;
+        *) echo "$0: unknown part $part (lab, bfd, revalidation)" >&2; exit 1 ;;
+    esac
+done
+ran=
+for part in $PARTS; do
+    case $part in
         lab) lab_part ;;
+        bfd) bfd_part ;;
         revalidation) revalidation_part ;;
-        *) echo "$0: unknown part $part (lab, revalidation)" >&2; exit 1 ;;
+    esac
+    ran="$ran $part "
+    case $part in
+        lab|bfd)
+            case $ran in *" lab "*) case $ran in *" bfd "*) compare ;; esac ;; esac ;;
     esac
 done
