@@ -117,6 +117,13 @@ EXTRA_DIST += tests/bench/forwarding-cost.sh
 bench-forwarding: all
 	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/forwarding-cost.sh
 .PHONY: bench-forwarding
+EXTRA_DIST += tests/bench/accuracy.sh
+bench-accuracy: all
+	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/accuracy.sh
+.PHONY: bench-accuracy
+# All of them, one after the other.
+bench: bench-forwarding bench-failover bench-accuracy bench-probes bench-scale
+.PHONY: bench
 
 # "make fuzz": the Y.1731 decoder under libFuzzer (clang), for
 # FUZZ_SECONDS seconds, from the reference frames as seeds.
