@@ -524,7 +524,8 @@ pids=()
          "from the failure."
     echo "(Probes every $interval ms, detect-mult 3: the lane is declared" \
          "down $((3 * interval)) ms after its last reply, $((2 * interval))-$((3 * interval)) ms" \
-         "after the failure plus the replies' time on the way back.)"
+         "after the failure; the frames already on their way over the dead lane are lost" \
+         "too.)"
     awk 'NR > 1 { d = $2 - b; if (d * 8 / 1e6 > 0) printf "%s%.1f", (n++ ? " " : "TCP stream, Mbit/s each second: "), d * 8 / 1e6 } { b = $2 } END { print "" }' $work/tcp.log
     awk '/time=/ { n++; for (i = 1; i <= NF; i++) if ($i ~ /^time=/) { sub("time=", "", $i); t[n] = $i + 0 } }
          END { for (i = 2; i <= n; i++) { v = t[i]; for (j = i - 1; j >= 1 && t[j] > v; j--) t[j + 1] = t[j]; t[j + 1] = v }
