@@ -37,6 +37,7 @@
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
 #include "probes/probe-engine.h"
+#include "probes/probe-io.h"
 #include "probes/y1731.h"
 #include "seq.h"
 #include "simap.h"
@@ -836,12 +837,18 @@ lane_make_probe_cfg(const struct lane_probe *p, uint32_t id,
                     uint16_t tpid, bool has_key, uint32_t key,
                     const struct eth_addr mac, struct probe_lane_cfg *cfg)
 {
+    struct ofproto_dpif *dpif_ofproto = CONTAINER_OF(ofproto,
+                                                     struct ofproto_dpif, up);
+    odp_port_t odp_port = direct_odp_port(ofproto, ofp_port);
+
     *cfg = (struct probe_lane_cfg) {
         .id = id,
         .name = xasprintf("%s/%s", evc_name, lane_name),
-        .ofproto_uuid = CONTAINER_OF(ofproto, struct ofproto_dpif, up)->uuid,
+        .ofproto_uuid = dpif_ofproto->uuid,
         .ofp_port = ofp_port,
-        .odp_port = direct_odp_port(ofproto, ofp_port),
+        .odp_port = odp_port,
+        .dp = (odp_port != ODPP_NONE && !has_key
+               ? probe_io_dp_get(dpif_ofproto->backer->dpif) : NULL),
         .vid = vlan,
         .tpid = tpid,
         .has_key = has_key,

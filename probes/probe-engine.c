@@ -170,6 +170,8 @@ probe_lane_cfg_destroy(struct probe_lane_cfg *cfg)
     if (cfg) {
         free(cfg->name);
         cfg->name = NULL;
+        probe_io_dp_unref(cfg->dp);
+        cfg->dp = NULL;
     }
 }
 
@@ -427,6 +429,7 @@ void
 probe_engine_set(struct probe_lane_cfg *cfgs, size_t n)
 {
     long long int now = time_msec();
+    bool need_bridges = false;
     struct hmap old;
 
     ovs_mutex_lock(&mutex);
@@ -437,6 +440,8 @@ probe_engine_set(struct probe_lane_cfg *cfgs, size_t n)
     for (size_t i = 0; i < n; i++) {
         const struct probe_lane_cfg *cfg = &cfgs[i];
         struct probe_session *s = NULL, *c;
+
+        need_bridges |= !cfg->dp;
 
         HMAP_FOR_EACH_WITH_HASH (c, node, hash_int(cfg->id, 0), &old) {
             if (c->cfg.id == cfg->id) {
@@ -451,6 +456,7 @@ probe_engine_set(struct probe_lane_cfg *cfgs, size_t n)
             probe_lane_cfg_destroy(&s->cfg);
             s->cfg = *cfg;
             s->cfg.name = xstrdup(cfg->name);
+            s->cfg.dp = probe_io_dp_ref(cfg->dp);
             s->responder.mep_id = cfg->mep_id;
             lane_history_set_max(&s->history, cfg->history_sec);
             hmap_insert(&sessions, &s->node, hash_int(cfg->id, 0));
@@ -461,6 +467,7 @@ probe_engine_set(struct probe_lane_cfg *cfgs, size_t n)
             s = xzalloc(sizeof *s);
             s->cfg = *cfg;
             s->cfg.name = xstrdup(cfg->name);
+            s->cfg.dp = probe_io_dp_ref(cfg->dp);
             s->state = PROBE_DISABLED;
             s->state_since = now;
             responder_init(&s->responder, cfg->mep_id);
@@ -477,6 +484,7 @@ probe_engine_set(struct probe_lane_cfg *cfgs, size_t n)
         session_free(s);
     }
     hmap_destroy(&old);
+    probe_io_set_bridges_needed(need_bridges);
     ovs_mutex_unlock(&mutex);
 
     /* The probe thread may have a new earliest timer. */

@@ -52,6 +52,7 @@
 #include "openvswitch/uuid.h"
 
 struct ds;
+struct probe_io_dp;
 struct simap;
 struct seq;
 
@@ -88,6 +89,9 @@ struct probe_lane_cfg {
     ofp_port_t ofp_port;        /* Lane port. */
     odp_port_t odp_port;        /* Its datapath port, or ODPP_NONE to send
                                  * through the OpenFlow pipeline. */
+    struct probe_io_dp *dp;     /* Datapath to send on directly, with
+                                 * 'odp_port', or NULL.  A reference: see
+                                 * probe_io_dp_get(). */
     uint16_t vid;               /* S-VLAN to tag probes with, or 0. */
     uint16_t tpid;              /* ...and its TPID. */
     bool has_key;               /* Tunnel lane: set the tunnel key. */
@@ -135,7 +139,6 @@ struct probe_status {
 bool probe_engine_get_status(uint32_t id, struct probe_status *);
 
 /* Probe thread. */
-struct probe_io_sender;
 void probe_engine_receive(uint32_t id, const struct uuid *ofproto_uuid,
                           const void *frame, size_t len, uint64_t rx_ns);
 long long int probe_engine_run(void);

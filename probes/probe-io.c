@@ -96,10 +96,33 @@ struct probe_port_stats {
     uint64_t last_rx_ns;
 };
 
+/* A datapath that probes on ordinary ports go straight to.  The handle is
+ * the probe engine's own, not a bridge's, so that it stays valid while a
+ * frame is being sent even if every bridge on the datapath is deleted
+ * meanwhile: sending then needs neither the main thread nor the bridges.
+ * The datapath itself lives until the last handle closes. */
+struct probe_io_dp {
+    struct hmap_node node;      /* In 'dps', by name. */
+    char *name;                 /* dpif_name(), "TYPE@NAME". */
+    struct dpif *dpif;
+    unsigned int n_refs;        /* Guarded by 'dps_mutex'. */
+};
+
+static struct ovs_mutex dps_mutex = OVS_MUTEX_INITIALIZER;
+static struct hmap dps OVS_GUARDED_BY(dps_mutex) = HMAP_INITIALIZER(&dps);
+
 /* Held by the main thread while bridges may be created or destroyed (see
  * probe_io_bridges_lock()) and by the probe thread while it uses one, so
- * that a bridge cannot go away under a frame being sent. */
+ * that a bridge cannot go away under a frame being sent.  The probe thread
+ * takes it only when it has to: while some lane has no probe_io_dp (a
+ * tunnel lane, whose frames need OpenFlow translation), or a frame from
+ * dvel/send-frame is waiting.  Otherwise a busy main loop, which holds it
+ * across the whole of bridge_run(), would hold up probes and replies. */
 static struct ovs_mutex bridges_mutex = OVS_MUTEX_INITIALIZER;
+static atomic_bool need_bridges = ATOMIC_VAR_INIT(false);
+
+/* Whether this thread holds 'bridges_mutex'. */
+DEFINE_STATIC_PER_THREAD_DATA(bool, bridges_held, false);
 
 static struct mpsc_queue rx_queue;
 static atomic_uint32_t rx_queued = ATOMIC_VAR_INIT(0);
@@ -188,7 +211,6 @@ static uint64_t realtime_ns(void);
  * instead of the one the datapath thread gave it. */
 static void
 drain_rx(bool restamp)
-    OVS_REQUIRES(bridges_mutex)
 {
     struct mpsc_queue_node *node;
     size_t n = 0;
@@ -303,6 +325,30 @@ lock_bridges(void)
     ovsrcu_quiesce_start();
     ovs_mutex_lock(&bridges_mutex);
     ovsrcu_quiesce_end();
+    *bridges_held_get() = true;
+}
+
+static void
+unlock_bridges(void)
+    OVS_RELEASES(bridges_mutex)
+{
+    *bridges_held_get() = false;
+    ovs_mutex_unlock(&bridges_mutex);
+}
+
+/* Whether the probe thread must take the bridges for its next turn. */
+static bool
+bridges_needed(void)
+{
+    bool needed;
+
+    atomic_read_relaxed(&need_bridges, &needed);
+    if (!needed) {
+        ovs_mutex_lock(&tx_mutex);
+        needed = !ovs_list_is_empty(&tx_queue);
+        ovs_mutex_unlock(&tx_mutex);
+    }
+    return needed;
 }
 
 static uint64_t
@@ -330,15 +376,34 @@ probe_io_transmit(const struct probe_lane_cfg *cfg, const void *frame,
                   size_t ts_offset, struct y1731_ts *stamped)
     OVS_NO_THREAD_SAFETY_ANALYSIS
 {
-    struct ofproto_dpif *ofproto
-        = ofproto_dpif_lookup_by_uuid(&cfg->ofproto_uuid);
+    struct ofproto_dpif *ofproto = NULL;
+    bool direct = cfg->dp && cfg->odp_port != ODPP_NONE && !cfg->has_key;
+    bool trylocked = false;
     struct dp_packet packet;
     struct flow flow;
     int error;
 
-    if (!ofproto) {
-        COVERAGE_INC(probe_io_tx_error);
-        return ENODEV;
+    if (!direct) {
+        if (!*bridges_held_get()) {
+            /* The lane was configured after this turn of the probe thread
+             * began without the bridges: the next turn takes them. */
+            if (ovs_mutex_trylock(&bridges_mutex)) {
+                ovs_mutex_lock(&stats_mutex);
+                n_tx_errors++;
+                ovs_mutex_unlock(&stats_mutex);
+                COVERAGE_INC(probe_io_tx_error);
+                return EAGAIN;
+            }
+            trylocked = true;
+        }
+        ofproto = ofproto_dpif_lookup_by_uuid(&cfg->ofproto_uuid);
+        if (!ofproto) {
+            if (trylocked) {
+                ovs_mutex_unlock(&bridges_mutex);
+            }
+            COVERAGE_INC(probe_io_tx_error);
+            return ENODEV;
+        }
     }
 
     /* A malloc'd packet: the datapath may swap or steal its buffer. */
@@ -347,7 +412,7 @@ probe_io_transmit(const struct probe_lane_cfg *cfg, const void *frame,
     flow_extract(&packet, &flow);
     flow.in_port.ofp_port = OFPP_NONE;
 
-    if (cfg->odp_port != ODPP_NONE && !cfg->has_key) {
+    if (direct) {
         uint64_t odp_actions_stub[64 / 8];
         struct ofpbuf odp_actions;
         struct dpif_execute execute = {
@@ -371,7 +436,7 @@ probe_io_transmit(const struct probe_lane_cfg *cfg, const void *frame,
                 *stamped = ts;
             }
         }
-        error = dpif_execute(ofproto->backer->dpif, &execute);
+        error = dpif_execute(cfg->dp->dpif, &execute);
         ofpbuf_uninit(&odp_actions);
     } else {
         uint64_t ofpacts_stub[128 / 8];
@@ -396,6 +461,9 @@ probe_io_transmit(const struct probe_lane_cfg *cfg, const void *frame,
             ofproto, ofproto_dpif_get_tables_version(ofproto), &flow, NULL,
             ofpacts.data, ofpacts.size, &packet);
         ofpbuf_uninit(&ofpacts);
+        if (trylocked) {
+            ovs_mutex_unlock(&bridges_mutex);
+        }
     }
 
     dp_packet_uninit(&packet);
@@ -406,7 +474,7 @@ probe_io_transmit(const struct probe_lane_cfg *cfg, const void *frame,
         n_tx_errors++;
     } else {
         COVERAGE_INC(probe_io_tx);
-        port_stats_get(&ofproto->uuid, false,
+        port_stats_get(&cfg->ofproto_uuid, false,
                        ofp_to_u16(cfg->ofp_port))->n_tx++;
     }
     ovs_mutex_unlock(&stats_mutex);
@@ -445,9 +513,9 @@ probe_io_run(void)
     atomic_read_relaxed(&rx_in_main, &in_main);
     if (in_main && started) {
         main_seqno = seq_read(probe_seq);
-        ovs_mutex_lock(&bridges_mutex);
+        lock_bridges();
         drain_rx(true);
-        ovs_mutex_unlock(&bridges_mutex);
+        unlock_bridges();
     }
 }
 
@@ -489,21 +557,26 @@ probe_io_bridges_unlock(void)
 
 static void *
 probe_thread_main(void *arg OVS_UNUSED)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
 {
     while (!latch_is_set(&exit_latch)) {
         uint64_t seqno = seq_read(probe_seq);
+        bool locked = bridges_needed();
         long long int next;
-
         bool in_main;
 
-        lock_bridges();
+        if (locked) {
+            lock_bridges();
+        }
         atomic_read_relaxed(&rx_in_main, &in_main);
         if (!in_main) {
             drain_rx(false);
         }
         next = probe_engine_run();
-        drain_tx();
-        ovs_mutex_unlock(&bridges_mutex);
+        if (locked) {
+            drain_tx();
+            unlock_bridges();
+        }
 
         /* Publishes this thread's coverage counters, as PMD threads do. */
         coverage_try_clear();
@@ -515,7 +588,7 @@ probe_thread_main(void *arg OVS_UNUSED)
     }
     lock_bridges();
     drain_tx();
-    ovs_mutex_unlock(&bridges_mutex);
+    unlock_bridges();
     return NULL;
 }
 
@@ -544,6 +617,90 @@ probe_io_send(struct ofproto *ofproto, ofp_port_t port, const void *frame,
     ovs_mutex_unlock(&tx_mutex);
     seq_change(probe_seq);
     return 0;
+}
+
+/* Main thread: returns a reference to a datapath handle of the probe
+ * engine's own for the datapath that 'dpif' (a bridge's) is open on, or
+ * NULL if it cannot be opened (the lane's frames then go through the
+ * bridge).  The caller releases it with probe_io_dp_unref(). */
+struct probe_io_dp *
+probe_io_dp_get(const struct dpif *dpif)
+{
+    const char *name = dpif_name(dpif);
+    uint32_t hash = hash_string(name, 0);
+    struct probe_io_dp *dp;
+
+    ovs_mutex_lock(&dps_mutex);
+    HMAP_FOR_EACH_WITH_HASH (dp, node, hash, &dps) {
+        if (!strcmp(dp->name, name)) {
+            dp->n_refs++;
+            ovs_mutex_unlock(&dps_mutex);
+            return dp;
+        }
+    }
+    ovs_mutex_unlock(&dps_mutex);
+
+    struct dpif *own;
+    int error = dpif_open(dpif_base_name(dpif), dpif_type(dpif), &own);
+    if (error) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+        VLOG_WARN_RL(&rl, "%s: cannot open the datapath for probes (%s); "
+                     "they go through the bridge instead", name,
+                     ovs_strerror(error));
+        return NULL;
+    }
+    dp = xzalloc(sizeof *dp);
+    dp->name = xstrdup(name);
+    dp->dpif = own;
+    dp->n_refs = 1;
+    ovs_mutex_lock(&dps_mutex);
+    hmap_insert(&dps, &dp->node, hash);
+    ovs_mutex_unlock(&dps_mutex);
+    return dp;
+}
+
+/* Returns another reference to 'dp' (which may be NULL). */
+struct probe_io_dp *
+probe_io_dp_ref(struct probe_io_dp *dp)
+{
+    if (dp) {
+        ovs_mutex_lock(&dps_mutex);
+        dp->n_refs++;
+        ovs_mutex_unlock(&dps_mutex);
+    }
+    return dp;
+}
+
+/* Main thread: releases a reference to 'dp' (which may be NULL); the last
+ * one closes the handle.  The probe thread sends on a handle only through
+ * a lane's configuration, which the engine releases with its mutex held,
+ * so a handle is never closed under a frame being sent. */
+void
+probe_io_dp_unref(struct probe_io_dp *dp)
+{
+    if (!dp) {
+        return;
+    }
+    ovs_mutex_lock(&dps_mutex);
+    bool last = !--dp->n_refs;
+    if (last) {
+        hmap_remove(&dps, &dp->node);
+    }
+    ovs_mutex_unlock(&dps_mutex);
+    if (last) {
+        dpif_close(dp->dpif);
+        free(dp->name);
+        free(dp);
+    }
+}
+
+/* Main thread: tells the probe thread whether some lane's frames go
+ * through a bridge (see 'bridges_mutex'). */
+void
+probe_io_set_bridges_needed(bool needed)
+{
+    atomic_store_relaxed(&need_bridges, needed);
 }
 
 /* Appends the probe thread's counters to 's'. */

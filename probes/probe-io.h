@@ -23,14 +23,21 @@
  * probe_io_rx(), in the thread that received it; the frame is copied into
  * a lock-free multi-producer queue and the probe thread drains it.
  *
- * Transmit: probe_io_send() queues a frame for a port of a bridge; the
- * probe thread, never the main thread, sends it through ofproto-dpif's
- * action execution, the way OVS's monitor thread sends BFD and CFM. */
+ * Transmit: the probe engine, in the probe thread, calls
+ * probe_io_transmit() for each frame.  A lane on an ordinary port goes
+ * straight to the datapath through a datapath handle of the probe
+ * thread's own (struct probe_io_dp), so that neither the main thread nor
+ * the bridges are needed for it; a tunnel lane goes through ofproto-dpif's
+ * action execution, the way OVS's monitor thread sends BFD and CFM, with
+ * the bridges held.  probe_io_send() queues a raw frame for a port of a
+ * bridge, for the same path. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "openvswitch/types.h"
 
+struct dpif;
 struct ofproto;
 struct ds;
 struct probe_lane_cfg;
@@ -41,6 +48,12 @@ void probe_io_exit(void);
 
 int probe_io_send(struct ofproto *, ofp_port_t, const void *frame,
                   size_t len);
+
+/* Main thread only. */
+struct probe_io_dp *probe_io_dp_get(const struct dpif *);
+struct probe_io_dp *probe_io_dp_ref(struct probe_io_dp *);
+void probe_io_dp_unref(struct probe_io_dp *);
+void probe_io_set_bridges_needed(bool);
 
 int probe_io_transmit(const struct probe_lane_cfg *, const void *frame,
                       size_t len, size_t ts_offset, struct y1731_ts *);
