@@ -101,7 +101,7 @@ tests_test_lane_emu_LDFLAGS = $(AM_LDFLAGS) $(OVS_VSWITCHD_LDFLAGS)
 
 # Benchmarks, not tests: they print measured figures and write CSV and a
 # PNG under bench-out/.  Root only (network namespaces).
-EXTRA_DIST += tests/bench/probe-capacity.sh
+EXTRA_DIST += tests/bench/bench-lib.sh tests/bench/probe-capacity.sh
 bench-probes: all
 	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/probe-capacity.sh
 .PHONY: bench-probes

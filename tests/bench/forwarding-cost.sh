@@ -53,10 +53,9 @@ test -x $stock_vswitchd || { echo "$0: $stock_vswitchd not found" >&2; exit 1; }
 grep -q '^#define DPDK_NETDEV 1' $OVS_BUILDDIR/config.h \
     || { echo "$0: Open vSwitch was built without DPDK" >&2; exit 1; }
 
+. "$top/tests/bench/bench-lib.sh"
 work=$(mktemp -d /tmp/dvel-fwd.XXXXXX)
 mkdir -p "$OUT"
-hp_mounted=no
-hp_added=0
 pid=
 
 stop_switch () {
@@ -76,25 +75,13 @@ stop_switch () {
 }
 cleanup () {
     stop_switch
-    if test "$hp_added" -gt 0; then
-        echo $(( $(cat /proc/sys/vm/nr_hugepages) - hp_added )) > /proc/sys/vm/nr_hugepages
-    fi
-    test $hp_mounted = yes && umount /dev/hugepages
+    hugepages_release
     rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
 # Hugepages, as far as they are missing (one DPDK instance at a time).
-if ! grep -q ' hugetlbfs ' /proc/mounts; then
-    mkdir -p /dev/hugepages
-    mount -t hugetlbfs none /dev/hugepages
-    hp_mounted=yes
-fi
-free=$(sed -n 's/^HugePages_Free: *//p' /proc/meminfo)
-if test "$free" -lt 160; then
-    hp_added=$((160 - free))
-    echo $(( $(cat /proc/sys/vm/nr_hugepages) + hp_added )) > /proc/sys/vm/nr_hugepages
-fi
+hugepages_reserve 160
 
 export OVS_RUNDIR=$work OVS_LOGDIR=$work OVS_DBDIR=$work OVS_SYSCONFDIR=$work
 export DVEL_DB=unix:$work/db.sock
@@ -161,23 +148,11 @@ configure_dvel () {
     wait_until 30 sh -c "ovs-ofctl dump-aggregate br0 | grep -q 'flow_count=$(( (n + 1) * 2 ))'"
 }
 
-# pin_non_pmd: every thread of the switch but its PMD thread onto core 0,
-# as isolating the PMD core (isolcpus) would, so that neither
-# configuration's other threads (dvel's probe thread, OVS's handlers and
-# revalidators, the main thread) take time from the PMD thread.
-pin_non_pmd () {
-    local t
-    for t in /proc/$pid/task/*; do
-        case $(cat $t/comm) in
-            pmd*) ;;
-            *) taskset -p -c 0 ${t##*/} >/dev/null ;;
-        esac
-    done
-}
-
 # measure: "Mpps cycles_per_packet" of the PMD thread over SECONDS_PER_RUN.
+# Neither configuration's other threads (dvel's probe thread, OVS's
+# handlers and revalidators, the main thread) take time from it.
 measure () {
-    pin_non_pmd
+    pin_non_pmd $pid
     sleep 2                     # Past the first upcalls.
     ovs-appctl -t $work/vswitchd.ctl dpif-netdev/pmd-stats-clear >/dev/null
     sleep $SECONDS_PER_RUN
