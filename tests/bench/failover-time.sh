@@ -51,7 +51,8 @@
 #   Environment: PARTS (default "lab bfd revalidation"), INTERVALS (probe
 #   intervals in ms, default "1 3 10 100"), REPS (runs per interval and
 #   failure, default 5), RATE (frames/s, default 10000), LANE_DELAY_MS
-#   (default 5), STEADY_SECONDS (default 5), EVCS (default "10 1000
+#   (default 5), LAB_PORTS (the lab's --ports, default system),
+#   STEADY_SECONDS (default 5), EVCS (default "10 1000
 #   10000"), OVS_BUILDDIR (default /var/cache/dvel/ovs), OUT (default
 #   bench-out/failover-time), where the CSVs and the PNG go (part lab:
 #   failover-runs.csv and failover.csv; part bfd: failover-bfd-runs.csv
@@ -69,6 +70,7 @@ INTERVALS=${INTERVALS:-1 3 10 100}
 REPS=${REPS:-5}
 RATE=${RATE:-10000}
 LANE_DELAY_MS=${LANE_DELAY_MS:-5}
+LAB_PORTS=${LAB_PORTS:-system}
 STEADY_SECONDS=${STEADY_SECONDS:-5}
 EVCS=${EVCS:-10 1000 10000}
 OUT=${OUT:-$top/bench-out/failover-time}
@@ -513,7 +515,8 @@ lab_part () {
     local first
     first=$(echo $INTERVALS | awk '{ print $1 }')
     dvel-lab.sh --start --state="$lab_state" --out="$bench/lab" \
-        --interval=$first --policy=preference > $bench/lab-start.log 2>&1 || {
+        --ports=$LAB_PORTS --interval=$first --policy=preference \
+        > $bench/lab-start.log 2>&1 || {
         cat $bench/lab-start.log
         return 1
     }
@@ -590,7 +593,8 @@ bfd_part () {
     local iv rc
     for iv in $INTERVALS; do
         dvel-lab.sh --start --switch=ovs-bfd --state="$lab_state" \
-            --out="$bench/lab-bfd" --interval=$iv > $bench/lab-start.log 2>&1 || {
+            --out="$bench/lab-bfd" --ports=$LAB_PORTS --interval=$iv \
+            > $bench/lab-start.log 2>&1 || {
             cat $bench/lab-start.log
             return 1
         }
