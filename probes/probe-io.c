@@ -724,6 +724,24 @@ probe_io_format(struct ds *s)
     ds_put_format(s, "received probes timestamped by: %s\n",
                   in_main ? "the main thread (for comparison)"
                   : "the datapath threads");
+    ovs_mutex_unlock(&stats_mutex);
+
+    /* The lanes each datapath handle serves, for dvel/dp-show. */
+    const struct probe_io_dp *pdp;
+    bool bridges;
+
+    ovs_mutex_lock(&dps_mutex);
+    HMAP_FOR_EACH (pdp, node, &dps) {
+        ds_put_format(s, "sends straight to %s for %u lane(s)\n", pdp->name,
+                      pdp->n_refs);
+    }
+    ovs_mutex_unlock(&dps_mutex);
+    atomic_read_relaxed(&need_bridges, &bridges);
+    ds_put_format(s, "waits for the bridges: %s\n",
+                  bridges ? "yes, some lane's frames need OpenFlow translation"
+                  : "no");
+
+    ovs_mutex_lock(&stats_mutex);
     HMAP_FOR_EACH (ps, node, &port_stats) {
         const struct ofproto_dpif *ofproto
             = ofproto_dpif_lookup_by_uuid(&ps->ofproto_uuid);
