@@ -424,6 +424,7 @@ dvel_exit(void)
     probe_io_exit();
     evc_destroy_all();
     probe_engine_destroy_all();
+    probe_io_dp_sweep();
     status_txn_abort();
     ovsdb_idl_destroy(dvel_idl);
     dvel_idl = NULL;

@@ -1358,6 +1358,7 @@ evc_publish_probes(struct dvel_evc **evcs, struct ofproto **ofprotos,
         probe_lane_cfg_destroy(&cfgs[i]);
     }
     free(cfgs);
+    probe_io_dp_sweep();
 }
 
 /* Resolves every EVC against the running bridges, chooses lanes and keeps

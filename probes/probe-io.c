@@ -102,7 +102,7 @@ struct probe_port_stats {
  * meanwhile: sending then needs neither the main thread nor the bridges.
  * The datapath itself lives until the last handle closes. */
 struct probe_io_dp {
-    struct hmap_node node;      /* In 'dps', by name. */
+    struct hmap_node node;      /* In 'dps', by name, or in 'dead_dps'. */
     char *name;                 /* dpif_name(), "TYPE@NAME". */
     struct dpif *dpif;
     unsigned int n_refs;        /* Guarded by 'dps_mutex'. */
@@ -110,6 +110,8 @@ struct probe_io_dp {
 
 static struct ovs_mutex dps_mutex = OVS_MUTEX_INITIALIZER;
 static struct hmap dps OVS_GUARDED_BY(dps_mutex) = HMAP_INITIALIZER(&dps);
+static struct hmap dead_dps OVS_GUARDED_BY(dps_mutex)
+    = HMAP_INITIALIZER(&dead_dps);
 
 /* Held by the main thread while bridges may be created or destroyed (see
  * probe_io_bridges_lock()) and by the probe thread while it uses one, so
@@ -672,10 +674,13 @@ probe_io_dp_ref(struct probe_io_dp *dp)
     return dp;
 }
 
-/* Main thread: releases a reference to 'dp' (which may be NULL); the last
- * one closes the handle.  The probe thread sends on a handle only through
- * a lane's configuration, which the engine releases with its mutex held,
- * so a handle is never closed under a frame being sent. */
+/* Main thread: releases a reference to 'dp' (which may be NULL).  The
+ * probe thread sends on a handle only through a lane's configuration,
+ * which the engine releases with its mutex held, so a handle whose last
+ * reference is gone is no longer in use; it is closed by the next
+ * probe_io_dp_sweep(), not here: closing a datapath's last handle frees
+ * the datapath, which must not happen with the engine's mutex held (the
+ * probe thread may be waiting for it, not quiescent). */
 void
 probe_io_dp_unref(struct probe_io_dp *dp)
 {
@@ -683,16 +688,31 @@ probe_io_dp_unref(struct probe_io_dp *dp)
         return;
     }
     ovs_mutex_lock(&dps_mutex);
-    bool last = !--dp->n_refs;
-    if (last) {
+    if (!--dp->n_refs) {
         hmap_remove(&dps, &dp->node);
+        hmap_insert(&dead_dps, &dp->node, 0);
     }
     ovs_mutex_unlock(&dps_mutex);
-    if (last) {
+}
+
+/* Main thread, holding none of the probe engine's locks: closes the
+ * handles that have no reference left. */
+void
+probe_io_dp_sweep(void)
+{
+    struct hmap dead = HMAP_INITIALIZER(&dead);
+    struct probe_io_dp *dp;
+
+    ovs_mutex_lock(&dps_mutex);
+    hmap_swap(&dead, &dead_dps);
+    ovs_mutex_unlock(&dps_mutex);
+
+    HMAP_FOR_EACH_POP (dp, node, &dead) {
         dpif_close(dp->dpif);
         free(dp->name);
         free(dp);
     }
+    hmap_destroy(&dead);
 }
 
 /* Main thread: tells the probe thread whether some lane's frames go

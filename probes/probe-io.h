@@ -53,6 +53,7 @@ int probe_io_send(struct ofproto *, ofp_port_t, const void *frame,
 struct probe_io_dp *probe_io_dp_get(const struct dpif *);
 struct probe_io_dp *probe_io_dp_ref(struct probe_io_dp *);
 void probe_io_dp_unref(struct probe_io_dp *);
+void probe_io_dp_sweep(void);
 void probe_io_set_bridges_needed(bool);
 
 int probe_io_transmit(const struct probe_lane_cfg *, const void *frame,
