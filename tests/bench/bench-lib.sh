@@ -45,19 +45,23 @@ hugepages_release () {
 pin_non_pmd () {
     local pid=$1 t
     for t in /proc/$pid/task/*; do
-        case $(cat $t/comm) in
+        case $(cat 2>/dev/null < $t/comm) in
             pmd*) ;;
-            *) taskset -p -c 0 ${t##*/} >/dev/null ;;
+            # A thread may end meanwhile.
+            *) taskset -p -c 0 ${t##*/} >/dev/null 2>&1 || true ;;
         esac
     done
 }
 
 # thread_ticks PID: "TID COMM TICKS" for each thread of PID, sorted by
-# TID, TICKS being its user and system CPU time in clock ticks.
+# TID, TICKS being its user and system CPU time in clock ticks.  A thread
+# that ends while it is being read is left out.
 thread_ticks () {
-    local pid=$1 t
+    local pid=$1 t comm stat
     for t in /proc/$pid/task/*; do
-        awk -v tid=${t##*/} -v comm="$(tr ' ' _ < $t/comm)" \
-            '{ print tid, comm, $14 + $15 }' $t/stat
+        comm=$(tr ' ' _ 2>/dev/null < $t/comm) || continue
+        stat=$(cat $t/stat 2>/dev/null) || continue
+        echo "$stat" | awk -v tid=${t##*/} -v comm="$comm" \
+            '{ print tid, comm, $14 + $15 }'
     done | sort -k1,1
 }
