@@ -840,6 +840,7 @@ lane_make_probe_cfg(const struct lane_probe *p, uint32_t id,
     struct ofproto_dpif *dpif_ofproto = CONTAINER_OF(ofproto,
                                                      struct ofproto_dpif, up);
     odp_port_t odp_port = direct_odp_port(ofproto, ofp_port);
+    bool direct = odp_port != ODPP_NONE && !has_key;
 
     *cfg = (struct probe_lane_cfg) {
         .id = id,
@@ -847,8 +848,7 @@ lane_make_probe_cfg(const struct lane_probe *p, uint32_t id,
         .ofproto_uuid = dpif_ofproto->uuid,
         .ofp_port = ofp_port,
         .odp_port = odp_port,
-        .dp = (odp_port != ODPP_NONE && !has_key
-               ? probe_io_dp_get(dpif_ofproto->backer->dpif) : NULL),
+        .dp = direct ? probe_io_dp_get(dpif_ofproto->backer->dpif) : NULL,
         .vid = vlan,
         .tpid = tpid,
         .has_key = has_key,
@@ -871,6 +871,10 @@ lane_make_probe_cfg(const struct lane_probe *p, uint32_t id,
         .max_delay_ms = p->max_delay_ms,
         .history_sec = probe_history_sec,
     };
+    if (cfg->dp) {
+        const struct ofport *ofport = ofproto_get_port(ofproto, ofp_port);
+        cfg->port_name = xstrdup(netdev_get_name(ofport->netdev));
+    }
 }
 
 /* Fills in what lane selection sees of 'lane' that changes at run time:

@@ -172,6 +172,8 @@ probe_lane_cfg_destroy(struct probe_lane_cfg *cfg)
         cfg->name = NULL;
         probe_io_dp_unref(cfg->dp);
         cfg->dp = NULL;
+        free(cfg->port_name);
+        cfg->port_name = NULL;
     }
 }
 
@@ -457,6 +459,7 @@ probe_engine_set(struct probe_lane_cfg *cfgs, size_t n)
             s->cfg = *cfg;
             s->cfg.name = xstrdup(cfg->name);
             s->cfg.dp = probe_io_dp_ref(cfg->dp);
+            s->cfg.port_name = nullable_xstrdup(cfg->port_name);
             s->responder.mep_id = cfg->mep_id;
             lane_history_set_max(&s->history, cfg->history_sec);
             hmap_insert(&sessions, &s->node, hash_int(cfg->id, 0));
@@ -468,6 +471,7 @@ probe_engine_set(struct probe_lane_cfg *cfgs, size_t n)
             s->cfg = *cfg;
             s->cfg.name = xstrdup(cfg->name);
             s->cfg.dp = probe_io_dp_ref(cfg->dp);
+            s->cfg.port_name = nullable_xstrdup(cfg->port_name);
             s->state = PROBE_DISABLED;
             s->state_since = now;
             responder_init(&s->responder, cfg->mep_id);

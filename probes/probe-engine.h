@@ -92,6 +92,8 @@ struct probe_lane_cfg {
     struct probe_io_dp *dp;     /* Datapath to send on directly, with
                                  * 'odp_port', or NULL.  A reference: see
                                  * probe_io_dp_get(). */
+    char *port_name;            /* The datapath port's name, if 'dp'. */
+    uint64_t port_gen;          /* Probe thread: see probe_io_transmit(). */
     uint16_t vid;               /* S-VLAN to tag probes with, or 0. */
     uint16_t tpid;              /* ...and its TPID. */
     bool has_key;               /* Tunnel lane: set the tunnel key. */

@@ -29,6 +29,7 @@
 #include "latch.h"
 #include "mpsc-queue.h"
 #include "dpif.h"
+#include "dpif-provider.h"
 #include "odp-util.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-provider.h"
@@ -106,6 +107,10 @@ struct probe_io_dp {
     char *name;                 /* dpif_name(), "TYPE@NAME". */
     struct dpif *dpif;
     unsigned int n_refs;        /* Guarded by 'dps_mutex'. */
+
+    /* Bumped each time the datapath's ports changed: see port_is_current().
+     * Guarded by the probe engine's mutex, which every transmission holds. */
+    uint64_t port_gen;
 };
 
 static struct ovs_mutex dps_mutex = OVS_MUTEX_INITIALIZER;
@@ -362,18 +367,59 @@ realtime_ns(void)
     return (uint64_t) ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Probe thread, with the bridges locked (the probe engine's calls come
- * from drain_rx() and probe_engine_run()): sends 'frame' on the lane that
- * 'cfg' describes.  If 'ts_offset' is not SIZE_MAX, writes the current
- * time as a Y.1731 timestamp at that offset in 'frame' at the last moment
- * before the datapath gets it, and stores it in '*stamped' if nonnull.
+/* Whether the datapath port that 'cfg' sends on is still the port the main
+ * thread found.  Ports come and go in bridge_run(), which the probe thread
+ * does not wait for, and a deleted port's number can go to the next port
+ * added before the main thread tells the engine: so after any change to
+ * the datapath's ports each lane checks its port's name once before it
+ * sends on it again.  (A change between this check and the send itself is
+ * not caught.) */
+static bool
+port_is_current(struct probe_lane_cfg *cfg)
+{
+    struct probe_io_dp *dp = cfg->dp;
+    struct dpif_port dpif_port;
+    char *devname;
+    int error;
+
+    while ((error = dpif_port_poll(dp->dpif, &devname)) != EAGAIN) {
+        if (!error) {
+            free(devname);
+        }
+        dp->port_gen++;
+        if (error == ENOBUFS) {
+            break;
+        }
+    }
+    if (cfg->port_gen == dp->port_gen) {
+        return true;
+    }
+    /* Straight to the provider: dpif_port_query_by_number() would log a
+     * warning for a port that is gone, which is what is being checked. */
+    if (dp->dpif->dpif_class->port_query_by_number(dp->dpif, cfg->odp_port,
+                                                   &dpif_port)) {
+        return false;
+    }
+    bool same = cfg->port_name && !strcmp(dpif_port.name, cfg->port_name);
+    dpif_port_destroy(&dpif_port);
+    if (same) {
+        cfg->port_gen = dp->port_gen;
+    }
+    return same;
+}
+
+/* Probe thread (or the main thread, see probe_io_run()), with the probe
+ * engine's mutex held: sends 'frame' on the lane that 'cfg' describes.  If
+ * 'ts_offset' is not SIZE_MAX, writes the current time as a Y.1731
+ * timestamp at that offset in 'frame' at the last moment before the
+ * datapath gets it, and stores it in '*stamped' if nonnull.
  *
  * A lane on an ordinary port goes straight to the datapath with a single
  * "output" action: no OpenFlow translation between the timestamp and the
  * wire.  A tunnel lane needs the tunnel header that translation builds, so
  * it goes through ofproto-dpif's action execution. */
 int
-probe_io_transmit(const struct probe_lane_cfg *cfg, const void *frame,
+probe_io_transmit(struct probe_lane_cfg *cfg, const void *frame,
                   size_t len,
                   size_t ts_offset, struct y1731_ts *stamped)
     OVS_NO_THREAD_SAFETY_ANALYSIS
@@ -385,7 +431,15 @@ probe_io_transmit(const struct probe_lane_cfg *cfg, const void *frame,
     struct flow flow;
     int error;
 
-    if (!direct) {
+    if (direct && !port_is_current(cfg)) {
+        /* The port went away: the main thread will say where the lane is
+         * now, if anywhere. */
+        ovs_mutex_lock(&stats_mutex);
+        n_tx_errors++;
+        ovs_mutex_unlock(&stats_mutex);
+        COVERAGE_INC(probe_io_tx_error);
+        return ENODEV;
+    } else if (!direct) {
         if (!*bridges_held_get()) {
             /* The lane was configured after this turn of the probe thread
              * began without the bridges: the next turn takes them. */
@@ -656,6 +710,7 @@ probe_io_dp_get(const struct dpif *dpif)
     dp->name = xstrdup(name);
     dp->dpif = own;
     dp->n_refs = 1;
+    dp->port_gen = 1;
     ovs_mutex_lock(&dps_mutex);
     hmap_insert(&dps, &dp->node, hash);
     ovs_mutex_unlock(&dps_mutex);

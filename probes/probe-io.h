@@ -56,7 +56,7 @@ void probe_io_dp_unref(struct probe_io_dp *);
 void probe_io_dp_sweep(void);
 void probe_io_set_bridges_needed(bool);
 
-int probe_io_transmit(const struct probe_lane_cfg *, const void *frame,
+int probe_io_transmit(struct probe_lane_cfg *, const void *frame,
                       size_t len, size_t ts_offset, struct y1731_ts *);
 void probe_io_wake(void);
 
