@@ -257,6 +257,15 @@ drain_rx(bool restamp)
 }
 
 static void
+count_tx_error(void)
+{
+    ovs_mutex_lock(&stats_mutex);
+    n_tx_errors++;
+    ovs_mutex_unlock(&stats_mutex);
+    COVERAGE_INC(probe_io_tx_error);
+}
+
+static void
 send_one(struct probe_tx *tx)
     OVS_REQUIRES(bridges_mutex)
 {
@@ -425,7 +434,7 @@ probe_io_transmit(struct probe_lane_cfg *cfg, const void *frame,
     OVS_NO_THREAD_SAFETY_ANALYSIS
 {
     struct ofproto_dpif *ofproto = NULL;
-    bool direct = cfg->dp && cfg->odp_port != ODPP_NONE && !cfg->has_key;
+    bool direct = cfg->dp != NULL;
     bool trylocked = false;
     struct dp_packet packet;
     struct flow flow;
@@ -434,20 +443,14 @@ probe_io_transmit(struct probe_lane_cfg *cfg, const void *frame,
     if (direct && !port_is_current(cfg)) {
         /* The port went away: the main thread will say where the lane is
          * now, if anywhere. */
-        ovs_mutex_lock(&stats_mutex);
-        n_tx_errors++;
-        ovs_mutex_unlock(&stats_mutex);
-        COVERAGE_INC(probe_io_tx_error);
+        count_tx_error();
         return ENODEV;
     } else if (!direct) {
         if (!*bridges_held_get()) {
             /* The lane was configured after this turn of the probe thread
              * began without the bridges: the next turn takes them. */
             if (ovs_mutex_trylock(&bridges_mutex)) {
-                ovs_mutex_lock(&stats_mutex);
-                n_tx_errors++;
-                ovs_mutex_unlock(&stats_mutex);
-                COVERAGE_INC(probe_io_tx_error);
+                count_tx_error();
                 return EAGAIN;
             }
             trylocked = true;
@@ -457,7 +460,7 @@ probe_io_transmit(struct probe_lane_cfg *cfg, const void *frame,
             if (trylocked) {
                 ovs_mutex_unlock(&bridges_mutex);
             }
-            COVERAGE_INC(probe_io_tx_error);
+            count_tx_error();
             return ENODEV;
         }
     }
@@ -799,9 +802,18 @@ probe_io_format(struct ds *s)
     ds_put_format(s, "received probes timestamped by: %s\n",
                   in_main ? "the main thread (for comparison)"
                   : "the datapath threads");
+    HMAP_FOR_EACH (ps, node, &port_stats) {
+        const struct ofproto_dpif *ofproto
+            = ofproto_dpif_lookup_by_uuid(&ps->ofproto_uuid);
+
+        ds_put_format(s, "  %s %s %"PRIu32": rx %"PRIu64" tx %"PRIu64"\n",
+                      ofproto ? ofproto->up.name : "(deleted bridge)",
+                      ps->is_odp ? "dp port" : "port", ps->port,
+                      ps->n_rx, ps->n_tx);
+    }
     ovs_mutex_unlock(&stats_mutex);
 
-    /* The lanes each datapath handle serves, for dvel/dp-show. */
+    /* The lanes each datapath handle serves. */
     const struct probe_io_dp *pdp;
     bool bridges;
 
@@ -815,18 +827,6 @@ probe_io_format(struct ds *s)
     ds_put_format(s, "waits for the bridges: %s\n",
                   bridges ? "yes, some lane's frames need OpenFlow translation"
                   : "no");
-
-    ovs_mutex_lock(&stats_mutex);
-    HMAP_FOR_EACH (ps, node, &port_stats) {
-        const struct ofproto_dpif *ofproto
-            = ofproto_dpif_lookup_by_uuid(&ps->ofproto_uuid);
-
-        ds_put_format(s, "  %s %s %"PRIu32": rx %"PRIu64" tx %"PRIu64"\n",
-                      ofproto ? ofproto->up.name : "(deleted bridge)",
-                      ps->is_odp ? "dp port" : "port", ps->port,
-                      ps->n_rx, ps->n_tx);
-    }
-    ovs_mutex_unlock(&stats_mutex);
 }
 
 /* Starts the probe thread.  Main thread only, never from a constructor. */
