@@ -47,6 +47,8 @@ ofproto_dvel_libdvelidl_la_CFLAGS = $(AM_CFLAGS) -Wno-unused-parameter
 # object is linked, whatever refers to it.
 sbin_PROGRAMS += ofproto-dvel/ovs-vswitchd-dvel
 ofproto_dvel_ovs_vswitchd_dvel_SOURCES = \
+	ofproto-dvel/dp-refresh.c \
+	ofproto-dvel/dp-refresh.h \
 	ofproto-dvel/dvel.c \
 	ofproto-dvel/dvel.h \
 	ofproto-dvel/evc.c \

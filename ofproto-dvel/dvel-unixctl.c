@@ -19,6 +19,7 @@
 #include "ofproto-dvel/dvel-unixctl.h"
 
 #include "ofproto/ofproto-provider.h"
+#include "ofproto-dvel/dp-refresh.h"
 #include "ofproto-dvel/dvel.h"
 #include "ofproto-dvel/evc.h"
 #include "openvswitch/dynamic-string.h"
@@ -281,6 +282,7 @@ dvel_unixctl_dp_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
 
     probe_io_format(&s);
     probe_engine_format_global(&s);
+    dp_refresh_format_stats(&s);
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
 }

@@ -20,6 +20,7 @@
 
 #include <string.h>
 
+#include "ofproto-dvel/dp-refresh.h"
 #include "ofproto-dvel/dvel-idl.h"
 #include "ofproto-dvel/dvel-unixctl.h"
 #include "ofproto-dvel/evc.h"
@@ -328,6 +329,18 @@ dvel_configure_timestamps(void)
     }
 }
 
+/* Dvel_Global other_config:datapath-refresh. */
+static void
+dvel_configure_dp_refresh(void)
+{
+    const struct dvelrec_dvel_global *global
+        = dvelrec_dvel_global_first(dvel_idl);
+
+    dp_refresh_set_enabled(!global
+                           || smap_get_bool(&global->other_config,
+                                            "datapath-refresh", true));
+}
+
 void
 dvel_run(void)
 {
@@ -343,6 +356,7 @@ dvel_run(void)
         if (seqno != dvel_idl_seqno) {
             dvel_idl_seqno = seqno;
             dvel_configure_timestamps();
+            dvel_configure_dp_refresh();
             evc_reconfigure(dvel_idl);
             status_dirty = true;
             evc_status_all_changed();

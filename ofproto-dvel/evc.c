@@ -31,6 +31,7 @@
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-provider.h"
 #include "ofproto-dvel/dvel-idl.h"
+#include "ofproto-dvel/dp-refresh.h"
 #include "ofproto-dvel/dvel.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
@@ -1039,6 +1040,7 @@ evc_switch(struct dvel_evc *evc, struct dvel_lane *new, const char *why)
     free(evc->last_reason);
     evc->last_reason = ds_steal_cstr(&reason);
     evc->flows_dirty = true;
+    evc->refresh_dp = failover && new;
 }
 
 /* Chooses 'evc''s lane and moves it if needed.  Returns true if it moved. */
@@ -1231,6 +1233,7 @@ evc_sync_flows(struct dvel_evc *evc, struct ofproto *ofproto)
             dvel_flows_remove(ofproto_lookup(evc->bridge), &evc->flows);
         }
         evc->flows_dirty = false;
+        evc->refresh_dp = false;
         return;
     }
 
@@ -1246,9 +1249,16 @@ evc_sync_flows(struct dvel_evc *evc, struct ofproto *ofproto)
             retry_msec = time_msec() + FLOW_RETRY_MSEC;
         } else {
             evc->flows_dirty = false;
+            if (evc->refresh_dp) {
+                /* Frames from the UNI must leave the dead lane now, not
+                 * when the revalidators get to it. */
+                dp_refresh_add(ofproto,
+                               direct_odp_port(ofproto, evc->uni_ofp_port));
+            }
         }
         dvel_flow_set_destroy(&desired);
     }
+    evc->refresh_dp = false;
 }
 
 /* ------------------------------------------------------------------------
@@ -1656,6 +1666,7 @@ evc_run(void)
     uint64_t pseq = seq_read(probe_engine_seq());
     uint32_t *probed = NULL;
     size_t n_probed = 0;
+    bool changed;
 
     if (pseq != probe_seqno) {
         /* Lanes' probes changed their state: look at their EVCs, or at
@@ -1670,19 +1681,19 @@ evc_run(void)
         needs_eval = true;
     }
     if (!needs_eval && sig == last_signature) {
-        bool changed = evc_reevaluate_probed(probed, n_probed);
-
-        free(probed);
+        changed = evc_reevaluate_probed(probed, n_probed);
         evc_repair_only();
         if (time_msec() >= next_select_msec) {
             changed |= evc_reselect();
         }
-        return changed;
+    } else {
+        needs_eval = false;
+        last_signature = sig;
+        changed = evc_evaluate();
     }
     free(probed);
-    needs_eval = false;
-    last_signature = sig;
-    return evc_evaluate();
+    dp_refresh_run();
+    return changed;
 }
 
 void
