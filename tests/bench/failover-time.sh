@@ -27,6 +27,12 @@
 # when traffic had not come back before it ended, count too: such a run is
 # "unrecovered", its interruption at least what was lost.
 #
+# Part "norefresh" runs part lab again with Dvel_Global
+# other_config:datapath-refresh=false on both switches: after a failover,
+# the datapath's flows are left to Open vSwitch's revalidators instead of
+# being refreshed by dvel at once (ofproto-dvel/dp-refresh.c); if both
+# ran, a table comparing the two.
+#
 # Part "bfd" runs the same stream, steady state and failures against what
 # operators use today: utilities/dvel-lab.sh --switch=ovs-bfd, Open
 # vSwitch's own ovs-vswitchd with BFD on each lane port (min_tx = min_rx =
@@ -48,15 +54,17 @@
 # datapath flows.
 #
 # Usage: tests/bench/failover-time.sh
-#   Environment: PARTS (default "lab bfd revalidation"), INTERVALS (probe
-#   intervals in ms, default "1 3 10 100"), REPS (runs per interval and
-#   failure, default 5), RATE (frames/s, default 10000), LANE_DELAY_MS
-#   (default 5), LAB_PORTS (the lab's --ports, default system),
-#   STEADY_SECONDS (default 5), EVCS (default "10 1000
-#   10000"), OVS_BUILDDIR (default /var/cache/dvel/ovs), OUT (default
+#   Environment: PARTS (default "lab norefresh bfd revalidation"),
+#   INTERVALS (probe intervals in ms, default "1 3 10 100"), REPS (runs
+#   per interval and failure, default 5), RATE (frames/s, default 10000),
+#   LANE_DELAY_MS (default 5), KINDS (failures, default "outage
+#   link-down"), LAB_PORTS (the lab's --ports, default
+#   system), STEADY_SECONDS (default 5), EVCS (default "10 1000 10000"),
+#   OVS_BUILDDIR (default /var/cache/dvel/ovs), OUT (default
 #   bench-out/failover-time), where the CSVs and the PNG go (part lab:
-#   failover-runs.csv and failover.csv; part bfd: failover-bfd-runs.csv
-#   and failover-bfd.csv; both: failover-compare.csv).
+#   failover-runs.csv and failover.csv; part norefresh: the same, named
+#   failover-norefresh*; part bfd: failover-bfd-runs.csv and
+#   failover-bfd.csv; lab and bfd: failover-compare.csv).
 #
 # Must run as root (network namespaces).  The machine is shared: compare
 # figures from one run, not across runs.
@@ -65,11 +73,12 @@ set -e -o pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 OVS_BUILDDIR=${OVS_BUILDDIR:-/var/cache/dvel/ovs}
-PARTS=${PARTS:-lab bfd revalidation}
+PARTS=${PARTS:-lab norefresh bfd revalidation}
 INTERVALS=${INTERVALS:-1 3 10 100}
 REPS=${REPS:-5}
 RATE=${RATE:-10000}
 LANE_DELAY_MS=${LANE_DELAY_MS:-5}
+KINDS=${KINDS:-outage link-down}
 LAB_PORTS=${LAB_PORTS:-system}
 STEADY_SECONDS=${STEADY_SECONDS:-5}
 EVCS=${EVCS:-10 1000 10000}
@@ -455,7 +464,7 @@ interval_runs () {
     fi
 
     local kind
-    for kind in outage link-down; do
+    for kind in $KINDS; do
         local run=1 tries=0 rc
         while test $run -le $REPS && test $tries -lt $((REPS * 3)); do
             tries=$((tries + 1))
@@ -496,16 +505,16 @@ steady_lost,steady_frames,steady_lane_downs,steady_moves,unrecovered_runs" > $cs
     printf '%-10s %8s %5s %12s %12s %17s %17s %10s %8s %6s\n' failure interval runs \
         lost_med lost_max interrupt_ms_med interrupt_ms_max moved_ms failed unrec
     local kind iv
-    for kind in outage link-down; do
+    for kind in $KINDS; do
         for iv in $INTERVALS; do
             local rows lost int mv nok nfail nunrec steady
             rows=$(awk -F, -v k=$kind -v iv=$iv '$1 == k && $2 == iv' $runs_csv)
-            lost=$(echo "$rows" | awk -F, '$8 != "no-failover" { print $4 }' | median_max)
-            int=$(echo "$rows" | awk -F, '$8 != "no-failover" { print $6 }' | median_max)
-            mv=$(echo "$rows" | awk -F, '$8 != "no-failover" && $7 != "" { print $7 }' | median_max)
-            nok=$(echo "$rows" | awk -F, '$8 != "no-failover"' | grep -c . || true)
-            nfail=$(echo "$rows" | awk -F, '$8 == "no-failover"' | grep -c . || true)
-            nunrec=$(echo "$rows" | awk -F, '$8 == "unrecovered"' | grep -c . || true)
+            lost=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" { print $4 }' | median_max)
+            int=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" { print $6 }' | median_max)
+            mv=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" && $7 != "" { print $7 }' | median_max)
+            nok=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover"' | grep -c . || true)
+            nfail=$(echo "$rows" | awk -F, 'NF > 1 && $8 == "no-failover"' | grep -c . || true)
+            nunrec=$(echo "$rows" | awk -F, 'NF > 1 && $8 == "unrecovered"' | grep -c . || true)
             steady=$(awk -v iv=$iv '$1 == iv { print $2, $4, $5 }' $steady_csv)
             set -- $lost $int $mv $steady
             printf '%-10s %5d ms %5d %12s %12s %17s %17s %10s %8d %6d\n' $kind $iv \
@@ -515,8 +524,13 @@ steady_lost,steady_frames,steady_lane_downs,steady_moves,unrecovered_runs" > $cs
     done
 }
 
+# lab_part [REFRESH]: the lab with Dvel_Global other_config:datapath-refresh
+# REFRESH (default true) on both switches; with false (part "norefresh"),
+# its files are failover-norefresh*.
 lab_part () {
-    echo "Starting the lab (utilities/dvel-lab.sh --start)"
+    local refresh=${1:-true} sfx=
+    test $refresh = true || sfx=-norefresh
+    echo "Starting the lab (utilities/dvel-lab.sh --start), datapath-refresh=$refresh"
     switch_kind=dvel
     local first
     first=$(echo $INTERVALS | awk '{ print $1 }')
@@ -528,8 +542,11 @@ lab_part () {
     }
     . "$lab_state"
     lanes_alike
+    for sw in s1 s2; do
+        dctl $sw --wait set Dvel_Global . other_config:datapath-refresh=$refresh
+    done
 
-    runs_csv=$OUT/failover-runs.csv
+    runs_csv=$OUT/failover$sfx-runs.csv
     echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result" > $runs_csv
     steady_csv=$bench/steady.txt
     : > $steady_csv
@@ -546,7 +563,7 @@ lab_part () {
     rm -f "$lab_state"
 
     # The summary: median and max of each interval and failure.
-    local csv=$OUT/failover.csv
+    local csv=$OUT/failover$sfx.csv
     summarize $csv
     echo
     echo "lost: frames of the $RATE/s stream lost in a run; interrupt_ms: the longest"
@@ -562,8 +579,8 @@ lab_part () {
     if command -v gnuplot >/dev/null; then
         gnuplot <<EOF
 set terminal pngcairo size 800,500
-set output "$OUT/failover.png"
-set title "failover in the lab: lanes $LANE_DELAY_MS ms each way, $RATE frames/s"
+set output "$OUT/failover$sfx.png"
+set title "failover in the lab: lanes $LANE_DELAY_MS ms each way, $RATE frames/s, datapath-refresh=$refresh"
 set datafile separator ","
 set logscale xy
 set xrange [0.7:150]
@@ -577,7 +594,7 @@ plot "< grep '^outage,' $csv" using 2:6:6:7 with yerrorlines title "lane outage:
      [x=0.7:150] $LANE_DELAY_MS + 2 * x with lines dt 2 lc rgb "#777777" title "outage, expected: one-way delay + 2 to 4 intervals", \
      [x=0.7:150] $LANE_DELAY_MS + 4 * x with lines dt 2 lc rgb "#777777" notitle
 EOF
-        echo "Plot: $OUT/failover.png"
+        echo "Plot: $OUT/failover$sfx.png"
     fi
 }
 
@@ -656,6 +673,26 @@ link_down_ms_median,link_down_ms_max,link_down_moved_ms,link_down_failed" > $csv
         done
     done
     echo "CSV: $csv"
+}
+
+# compare_refresh: datapath-refresh on (part lab) against off (part
+# norefresh), interval by interval, from this run's CSVs.
+compare_refresh () {
+    local on=$OUT/failover.csv off=$OUT/failover-norefresh.csv
+    echo
+    echo "datapath-refresh (this run): median (max) interruption in ms, and when"
+    echo "s1 moved (ms, median), with dvel refreshing the datapath flows itself"
+    echo "after a failover and with that left to the revalidators"
+    printf '%-10s %8s %24s %24s\n' failure interval "refresh: med (max) mv" \
+        "revalidators: med (max) mv"
+    local kind iv
+    for kind in $KINDS; do
+        for iv in $INTERVALS; do
+            printf '%-10s %5d ms %24s %24s\n' $kind $iv \
+                "$(awk -F, -v k=$kind -v iv=$iv '$1 == k && $2 == iv { printf "%s (%s) %s", $6, $7, $8 }' $on)" \
+                "$(awk -F, -v k=$kind -v iv=$iv '$1 == k && $2 == iv { printf "%s (%s) %s", $6, $7, $8 }' $off)"
+        done
+    done
 }
 
 # ---------------------------------------------------------------------------
@@ -861,48 +898,57 @@ revalidation_part () {
             local vis=$(ms_since $t0)
             echo "$n,$config_s,lane-set,$run,$cmd,$vis,,$(dump_ms)" >> $csv
         done
-        # The link of every EVC's active lane goes down: every EVC moves.
-        for run in $(seq $REPS); do
-            local from=pa to=$pb old=$pa
-            if test $((run % 2)) = 0; then
-                from=pb to=$pa old=$pb
-            fi
-            local log=$bench/sb/ovs-vswitchd.log n0=$(wc -l < $bench/sb/ovs-vswitchd.log)
-            t0=$(date +%s%N)
-            local t0s=$(echo $t0 | sed 's/\(.*\)\(.........\)$/\1.\2/')
-            for g in $(seq 0 $((groups - 1))); do
-                sb netdev-dummy/set-admin-state $from$g down >/dev/null
-            done
-            local cmd=$(ms_since $t0)
-            wait_until 120 eval 'test $(flows_to "$old") = 0' || {
-                echo "$0: datapath flows still on the down ports after 120 s" >&2
-                return 1
-            }
-            local vis=$(ms_since $t0)
-            # When dvel logged its last move.
-            local last moved
-            last=$(tail -n +$((n0 + 1)) $log | grep '|evc|INFO|e[0-9]*: lane .* -> ' | tail -1)
-            moved=$(awk -v ts=$(log_epoch "${last%%|*}") -v t0=$t0s \
-                    'BEGIN { printf "%.0f", (ts - t0) * 1000 }')
-            echo "$n,$config_s,link-down,$run,$cmd,$vis,$moved,$(dump_ms)" >> $csv
-            for g in $(seq 0 $((groups - 1))); do
-                sb netdev-dummy/set-admin-state $from$g up >/dev/null
+        # The link of every EVC's active lane goes down: every EVC moves,
+        # with dvel refreshing the datapath flows itself (link-down) and
+        # leaving them to the revalidators (link-down-norefresh).
+        local refresh event k=0
+        for refresh in true false; do
+            event=link-down
+            test $refresh = true || event=link-down-norefresh
+            sbctl --wait set Dvel_Global . other_config:datapath-refresh=$refresh
+            for run in $(seq $REPS); do
+                local from=pa to=$pb old=$pa
+                k=$((k + 1))
+                if test $((k % 2)) = 0; then
+                    from=pb to=$pa old=$pb
+                fi
+                local log=$bench/sb/ovs-vswitchd.log n0=$(wc -l < $bench/sb/ovs-vswitchd.log)
+                t0=$(date +%s%N)
+                local t0s=$(echo $t0 | sed 's/\(.*\)\(.........\)$/\1.\2/')
+                for g in $(seq 0 $((groups - 1))); do
+                    sb netdev-dummy/set-admin-state $from$g down >/dev/null
+                done
+                local cmd=$(ms_since $t0)
+                wait_until 120 eval 'test $(flows_to "$old") = 0' || {
+                    echo "$0: datapath flows still on the down ports after 120 s" >&2
+                    return 1
+                }
+                local vis=$(ms_since $t0)
+                # When dvel logged its last move.
+                local last moved
+                last=$(tail -n +$((n0 + 1)) $log | grep '|evc|INFO|e[0-9]*: lane .* -> ' | tail -1)
+                moved=$(awk -v ts=$(log_epoch "${last%%|*}") -v t0=$t0s \
+                        'BEGIN { printf "%.0f", (ts - t0) * 1000 }')
+                echo "$n,$config_s,$event,$run,$cmd,$vis,$moved,$(dump_ms)" >> $csv
+                for g in $(seq 0 $((groups - 1))); do
+                    sb netdev-dummy/set-admin-state $from$g up >/dev/null
+                done
             done
         done
         sandbox_stop
     done
 
     echo
-    printf '%6s %-10s %5s %16s %16s %16s %12s\n' evcs event runs command_ms \
+    printf '%6s %-19s %5s %16s %16s %16s %12s\n' evcs event runs command_ms \
         moved_ms visible_ms dump_ms
     for n in $EVCS; do
-        for event in lane-set link-down; do
+        for event in lane-set link-down link-down-norefresh; do
             local rows=$(awk -F, -v n=$n -v e=$event '$1 == n && $3 == e' $csv)
             local c=$(echo "$rows" | cut -d, -f5 | median_max)
             local v=$(echo "$rows" | cut -d, -f6 | median_max)
             local m=$(echo "$rows" | cut -d, -f7 | grep . | median_max)
             local d=$(echo "$rows" | cut -d, -f8 | median_max)
-            printf '%6d %-10s %5d %16s %16s %16s %12s\n' $n $event \
+            printf '%6d %-19s %5d %16s %16s %16s %12s\n' $n $event \
                 $(echo "$rows" | grep -c .) "$(echo $c | tr ' ' /)" \
                 "$(echo $m | tr ' ' /)" "$(echo $v | tr ' ' /)" \
                 "$(echo $d | tr ' ' /)"
@@ -916,19 +962,22 @@ revalidation_part () {
     echo "had the new output (polled with dpctl/dump-flows, which itself takes"
     echo "longer as flows grow); dump_ms: the revalidators' last full pass over"
     echo "the datapath flows (upcall/show).  lane-set moves one EVC, link-down"
-    echo "all of them.  CSV: $csv"
+    echo "all of them, with dvel refreshing their datapath flows itself"
+    echo "(link-down) or leaving them to the revalidators (link-down-norefresh)."
+    echo "CSV: $csv"
 }
 
 for part in $PARTS; do
     case $part in
-        lab|bfd|revalidation) ;;
-        *) echo "$0: unknown part $part (lab, bfd, revalidation)" >&2; exit 1 ;;
+        lab|norefresh|bfd|revalidation) ;;
+        *) echo "$0: unknown part $part (lab, norefresh, bfd, revalidation)" >&2; exit 1 ;;
     esac
 done
 ran=
 for part in $PARTS; do
     case $part in
-        lab) lab_part ;;
+        lab) lab_part true ;;
+        norefresh) lab_part false ;;
         bfd) bfd_part ;;
         revalidation) revalidation_part ;;
     esac
@@ -936,5 +985,9 @@ for part in $PARTS; do
     case $part in
         lab|bfd)
             case $ran in *" lab "*) case $ran in *" bfd "*) compare ;; esac ;; esac ;;
+    esac
+    case $part in
+        lab|norefresh)
+            case $ran in *" lab "*) case $ran in *" norefresh "*) compare_refresh ;; esac ;; esac ;;
     esac
 done
