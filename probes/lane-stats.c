@@ -23,11 +23,13 @@
 
 #include "util.h"
 
-/* Loss buckets: the short window in tenths, the long one in seconds. */
+/* Loss buckets: the short window in tenths of a second, the long one in
+ * 5-second steps, so that the long one covers the last 55 to 60 seconds
+ * (a minute in seconds would cost 60 buckets a lane, 1.2 KB). */
 #define SHORT_BUCKETS 10
-#define LONG_BUCKETS 60
+#define LONG_BUCKETS 12
 
-/* A bucket counts at most a bucket's length of SLMs (a second at one per
+/* A bucket counts at most a bucket's length of SLMs (5000 at one per
  * millisecond), so 32 bits are plenty; kept small because every lane has
  * SHORT_BUCKETS + LONG_BUCKETS of them. */
 struct loss_bucket {
@@ -41,9 +43,14 @@ struct loss_window {
     struct loss_bucket *buckets;    /* 'n' of them. */
 };
 
+/* Delays are kept in tenths of a microsecond in 32 bits: up to 429 s, far
+ * beyond the largest probe:max-rtt (60 s), at half the memory of
+ * nanoseconds in 64 bits, and finer than any timestamp dvel can take. */
+#define DELAY_UNIT_NS 100
+
 struct lane_stats {
-    /* Delays, in a ring in arrival order. */
-    int64_t *delays;
+    /* Delays, in DELAY_UNIT_NS, in a ring in arrival order. */
+    uint32_t *delays;
     size_t window;              /* Capacity. */
     size_t n;                   /* Samples in the ring. */
     size_t head;                /* Next slot to write. */
@@ -163,7 +170,9 @@ lane_stats_memory(const struct lane_stats *s)
 void
 lane_stats_add_delay(struct lane_stats *s, int64_t delay_ns)
 {
-    s->delays[s->head] = delay_ns;
+    int64_t units = (MAX(delay_ns, 0) + DELAY_UNIT_NS / 2) / DELAY_UNIT_NS;
+
+    s->delays[s->head] = MIN(units, UINT32_MAX);
     s->head = (s->head + 1) % s->window;
     if (s->n < s->window) {
         s->n++;
@@ -250,7 +259,8 @@ lane_stats_summarize(const struct lane_stats *s, long long int now_ms,
     int64_t total = 0, dv_total = 0, prev = 0;
 
     for (size_t i = 0; i < s->n; i++) {
-        int64_t d = s->delays[(first + i) % s->window];
+        int64_t d = (int64_t) s->delays[(first + i) % s->window]
+                    * DELAY_UNIT_NS;
 
         sorted[i] = d;
         total += d;
@@ -259,7 +269,8 @@ lane_stats_summarize(const struct lane_stats *s, long long int now_ms,
         }
         prev = d;
     }
-    sum->last = s->delays[(s->head + s->window - 1) % s->window];
+    sum->last = ((int64_t) s->delays[(s->head + s->window - 1) % s->window]
+                 * DELAY_UNIT_NS);
     sum->mean = total / (int64_t) s->n;
     sum->variation = s->n > 1 ? dv_total / (int64_t) (s->n - 1) : 0;
 

@@ -34,7 +34,8 @@
  * responder received (and so the SLRs it sent), and RxFCl the SLRs the
  * initiator received.  Counters are 32 bits and wrap; differences are
  * taken modulo 2**32.  Losses are kept in time buckets, so that the ratio
- * over the last second and the last minute is available at any time.
+ * over the last second (in tenths) and the last minute (in 5-second steps,
+ * so the last 55 to 60 s) is available at any time.
  * Counters that cannot be true (a responder that received more SLMs than
  * were sent, a jump of more than 2**31) are counted as anomalies and
  * restart the baseline instead of producing a loss figure.
@@ -53,6 +54,7 @@ void lane_stats_destroy(struct lane_stats *);
 void lane_stats_clear(struct lane_stats *);
 size_t lane_stats_memory(const struct lane_stats *);
 
+/* Delays are kept to the nearest 100 ns (negative ones as 0). */
 void lane_stats_add_delay(struct lane_stats *, int64_t delay_ns);
 
 /* Loss windows. */

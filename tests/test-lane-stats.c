@@ -49,27 +49,39 @@ test_delays(void)
     CHECK(sum.n_window == 1 && sum.last == 7000 && sum.min == 7000
           && sum.p50 == 7000 && sum.p99 == 7000 && sum.variation == 0);
 
-    /* 1...100 in a shuffled order: the order changes the variation, not
-     * the distribution. */
+    /* 0.1...10 us in a shuffled order: the order changes the variation,
+     * not the distribution. */
     lane_stats_clear(s);
     for (int i = 0; i < 100; i++) {
-        lane_stats_add_delay(s, (i * 37) % 100 + 1);
+        lane_stats_add_delay(s, ((i * 37) % 100 + 1) * 100);
     }
     lane_stats_summarize(s, 0, &sum);
     CHECK(sum.n_delays == 100 && sum.n_window == 100);
-    CHECK(sum.min == 1 && sum.max == 100 && sum.mean == 50);
-    CHECK(sum.p50 == 50 && sum.p99 == 99);
-    CHECK(sum.last == (99 * 37) % 100 + 1);
-    /* Successive differences are 37 or 63 (= 100 - 37). */
-    CHECK(sum.variation >= 37 && sum.variation <= 63);
+    CHECK(sum.min == 100 && sum.max == 10000 && sum.mean == 5050);
+    CHECK(sum.p50 == 5000 && sum.p99 == 9900);
+    CHECK(sum.last == ((99 * 37) % 100 + 1) * 100);
+    /* Successive differences are 3.7 or 6.3 us. */
+    CHECK(sum.variation >= 3700 && sum.variation <= 6300);
 
-    /* In order, the variation is exactly 1. */
+    /* In order, the variation is exactly 0.1 us. */
     lane_stats_clear(s);
     for (int i = 1; i <= 100; i++) {
-        lane_stats_add_delay(s, i);
+        lane_stats_add_delay(s, i * 100);
     }
     lane_stats_summarize(s, 0, &sum);
-    CHECK(sum.variation == 1 && sum.p50 == 50 && sum.p99 == 99);
+    CHECK(sum.variation == 100 && sum.p50 == 5000 && sum.p99 == 9900);
+
+    /* Delays are kept to the nearest 0.1 us, from 0 to 429 s. */
+    lane_stats_clear(s);
+    lane_stats_add_delay(s, 149);
+    lane_stats_add_delay(s, 150);
+    lane_stats_add_delay(s, -5);
+    lane_stats_add_delay(s, 60LL * 1000 * 1000 * 1000);
+    lane_stats_add_delay(s, 1000LL * 1000 * 1000 * 1000);
+    lane_stats_summarize(s, 0, &sum);
+    CHECK(sum.min == 0 && sum.p50 == 200);
+    CHECK(sum.max == (int64_t) UINT32_MAX * 100);
+    CHECK(sum.last == (int64_t) UINT32_MAX * 100);
     lane_stats_destroy(s);
 
     /* A window of 10: only the last 10 of 1...25 count. */
@@ -115,7 +127,10 @@ test_loss(void)
     CHECK(sum.short_loss.sent == 0);
     CHECK(lane_loss_far_ratio(&sum.short_loss) == -1.0);
     CHECK(sum.long_loss.sent == 100 && sum.long_loss.near_lost == 10);
-    /* And after a minute, nothing at all. */
+    /* 55 s later they still count (the long window moves in 5 s steps),
+     * and after a minute, nothing at all. */
+    lane_stats_summarize(s, 55000, &sum);
+    CHECK(sum.long_loss.sent == 100);
     lane_stats_summarize(s, 62000, &sum);
     CHECK(sum.long_loss.sent == 0);
 
