@@ -38,7 +38,10 @@
  * recirculation (whose IDs the revalidator's record must hold).
  *
  * It costs one dump of the datapath's flows per main-loop iteration in
- * which some EVC failed over, and nothing otherwise. */
+ * which some EVC failed over, and nothing otherwise.  The dump runs in the
+ * main thread, so it stops after REFRESH_BUDGET_USEC and leaves the rest
+ * to the revalidators: a datapath with a very large number of flows must
+ * not stall the main loop, and other EVCs' failovers with it. */
 
 #include <config.h>
 
@@ -69,6 +72,8 @@ struct refresh_port {
     odp_port_t port;
 };
 
+#define REFRESH_BUDGET_USEC 20000
+
 static struct refresh_port *ports;
 static size_t n_ports, allocated_ports;
 static bool enabled = true;
@@ -78,6 +83,7 @@ static struct {
     unsigned long long int n_runs;
     unsigned long long int n_modified;  /* Flows given new actions. */
     unsigned long long int n_left;      /* Left to the revalidators. */
+    unsigned long long int n_cut;       /* Refreshes stopped by the budget. */
     size_t last_dumped;                 /* Flows looked at, last time. */
     size_t last_modified;
     long long int last_usec;            /* How long the last one took. */
@@ -151,9 +157,11 @@ translate_flow(const struct dpif_backer *backer, const struct flow *flow,
 }
 
 /* Refreshes the flows of 'backer''s datapath that enter on a port in
- * 'in_ports' (odp port numbers as pointers). */
-static void
-refresh_backer(struct dpif_backer *backer, const struct hmapx *in_ports)
+ * 'in_ports' (odp port numbers as pointers), until 'deadline' (time_usec()).
+ * Returns false if it stopped there. */
+static bool
+refresh_backer(struct dpif_backer *backer, const struct hmapx *in_ports,
+               long long int deadline)
 {
     struct dpif_flow_dump *dump = dpif_flow_dump_create(backer->dpif, false,
                                                         NULL);
@@ -161,9 +169,14 @@ refresh_backer(struct dpif_backer *backer, const struct hmapx *in_ports)
     uint64_t stub[1024 / 8];
     struct ofpbuf odp_actions = OFPBUF_STUB_INITIALIZER(stub);
     struct dpif_flow flows[64];
+    bool finished = true;
     int n;
 
     while ((n = dpif_flow_dump_next(thread, flows, ARRAY_SIZE(flows))) > 0) {
+        if (time_usec() > deadline) {
+            finished = false;
+            break;
+        }
         for (int i = 0; i < n; i++) {
             const struct dpif_flow *f = &flows[i];
             struct flow flow;
@@ -215,6 +228,7 @@ refresh_backer(struct dpif_backer *backer, const struct hmapx *in_ports)
                      dpif_name(backer->dpif), ovs_strerror(error));
     }
     ofpbuf_uninit(&odp_actions);
+    return finished;
 }
 
 /* Refreshes the flows asked for since the last call, one dump per
@@ -227,6 +241,7 @@ dp_refresh_run(void)
     }
 
     long long int start = time_usec();
+    bool finished = true;
 
     COVERAGE_INC(dvel_dp_refresh);
     stats.n_runs++;
@@ -246,10 +261,21 @@ dp_refresh_run(void)
             }
         }
         n_ports = n_other;
-        refresh_backer(backer, &in_ports);
+        if (finished) {
+            finished = refresh_backer(backer, &in_ports,
+                                      start + REFRESH_BUDGET_USEC);
+        }
         hmapx_destroy(&in_ports);
     }
     stats.last_usec = time_usec() - start;
+    if (!finished) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+        VLOG_INFO_RL(&rl, "refreshing datapath flows after a failover took "
+                     "over %d ms, after %"PRIuSIZE" flows: leaving the rest "
+                     "to the revalidators", REFRESH_BUDGET_USEC / 1000,
+                     stats.last_dumped);
+        stats.n_cut++;
+    }
     VLOG_DBG("refreshed %"PRIuSIZE" of %"PRIuSIZE" datapath flows in "
              "%lld us", stats.last_modified, stats.last_dumped,
              stats.last_usec);
@@ -267,5 +293,10 @@ dp_refresh_format_stats(struct ds *s)
                       stats.n_runs, stats.n_modified, stats.n_left,
                       stats.last_dumped, stats.last_modified,
                       stats.last_usec);
+        if (stats.n_cut) {
+            ds_put_format(s, "  %llu refresh(es) stopped after %d ms, the "
+                          "rest left to the revalidators\n",
+                          stats.n_cut, REFRESH_BUDGET_USEC / 1000);
+        }
     }
 }
