@@ -14,7 +14,8 @@
  * limitations under the License.
  */
 
-/* Datapath flows brought up to date right after a failover.
+/* Datapath flows brought up to date right after dvel changes an EVC's
+ * rules, a failover above all.
  *
  * When an EVC moves away from a lane that failed, dvel changes its OpenFlow
  * rules at once, but the customer's frames follow the datapath's cached
@@ -25,8 +26,9 @@
  * any link change), so dvel's change waits for the next: frames keep going
  * to the dead lane for up to 5 ms more.
  *
- * So, right after a failover, dvel does for the flows that enter on the
- * moved EVCs' UNI ports what a revalidator would do (revalidate_ukey__()):
+ * So, right after it changes an EVC's rules, dvel does for the flows that
+ * enter on the EVC's UNI port what a revalidator would do
+ * (revalidate_ukey__()):
  * it translates each flow again against the new rules and, if only its
  * actions changed, modifies the flow in place.  The datapath swaps the
  * actions atomically (RCU in dpif-netdev), so no frame sees a half-made
@@ -35,10 +37,11 @@
  * (the ukey) up to date.  What cannot be changed safely this way is left to
  * the revalidators: a flow whose mask would have to become narrower, one
  * that the translation sends to the slow path or that needs
- * recirculation (whose IDs the revalidator's record must hold).
+ * recirculation (whose IDs the revalidator's record must hold).  Why every
+ * change and not only failovers: see evc_refresh_dp() in evc.c.
  *
  * It costs one dump of the datapath's flows per main-loop iteration in
- * which some EVC failed over, and nothing otherwise.  The dump runs in the
+ * which some EVC's rules changed, and nothing otherwise.  The dump runs in the
  * main thread, so it stops after REFRESH_BUDGET_USEC and leaves the rest
  * to the revalidators: a datapath with a very large number of flows must
  * not stall the main loop, and other EVCs' failovers with it. */
@@ -270,7 +273,7 @@ dp_refresh_run(void)
     stats.last_usec = time_usec() - start;
     if (!finished) {
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
-        VLOG_INFO_RL(&rl, "refreshing datapath flows after a failover took "
+        VLOG_INFO_RL(&rl, "refreshing datapath flows after a rule change took "
                      "over %d ms, after %"PRIuSIZE" flows: leaving the rest "
                      "to the revalidators", REFRESH_BUDGET_USEC / 1000,
                      stats.last_dumped);
@@ -284,7 +287,7 @@ dp_refresh_run(void)
 void
 dp_refresh_format_stats(struct ds *s)
 {
-    ds_put_format(s, "datapath flows refreshed after failovers: %s\n",
+    ds_put_format(s, "datapath flows refreshed after rule changes: %s\n",
                   enabled ? "yes" : "no (left to the revalidators)");
     if (stats.n_runs) {
         ds_put_format(s, "  %llu refresh(es): %llu flow(s) modified, %llu "

@@ -20,8 +20,8 @@
 #include <stdbool.h>
 #include "openvswitch/types.h"
 
-/* Datapath flows brought up to date right after a failover, ahead of Open
- * vSwitch's revalidators.  See dp-refresh.c. */
+/* Datapath flows brought up to date right after dvel changes an EVC's
+ * rules, ahead of Open vSwitch's revalidators.  See dp-refresh.c. */
 
 struct ofproto;
 struct ds;

@@ -1040,7 +1040,6 @@ evc_switch(struct dvel_evc *evc, struct dvel_lane *new, const char *why)
     free(evc->last_reason);
     evc->last_reason = ds_steal_cstr(&reason);
     evc->flows_dirty = true;
-    evc->refresh_dp = failover && new;
 }
 
 /* Chooses 'evc''s lane and moves it if needed.  Returns true if it moved. */
@@ -1223,6 +1222,22 @@ evc_flows_need_sync(struct dvel_evc *evc)
     return evc->flows_dirty;
 }
 
+/* Asks for the datapath flows of 'evc''s UNI to be brought up to date with
+ * its rules at once (see dp-refresh.c): frames from the UNI must leave a
+ * dead lane now, not when the revalidators get to it.  Done for every
+ * change of the EVC's rules, not only failovers: a flow that dvel modified
+ * is one the revalidators' own record (the ukey) still has the old actions
+ * for until their next pass, and a change back to those actions before
+ * that pass would look to them like no change at all, leaving the
+ * datapath flow on the lane dvel had moved it to.  Refreshing after every
+ * change keeps the datapath flow on the current rules whatever the
+ * revalidators believe. */
+static void
+evc_refresh_dp(const struct dvel_evc *evc, struct ofproto *ofproto)
+{
+    dp_refresh_add(ofproto, direct_odp_port(ofproto, evc->uni_ofp_port));
+}
+
 static void
 evc_sync_flows(struct dvel_evc *evc, struct ofproto *ofproto)
 {
@@ -1233,7 +1248,6 @@ evc_sync_flows(struct dvel_evc *evc, struct ofproto *ofproto)
             dvel_flows_remove(ofproto_lookup(evc->bridge), &evc->flows);
         }
         evc->flows_dirty = false;
-        evc->refresh_dp = false;
         return;
     }
 
@@ -1249,16 +1263,10 @@ evc_sync_flows(struct dvel_evc *evc, struct ofproto *ofproto)
             retry_msec = time_msec() + FLOW_RETRY_MSEC;
         } else {
             evc->flows_dirty = false;
-            if (evc->refresh_dp) {
-                /* Frames from the UNI must leave the dead lane now, not
-                 * when the revalidators get to it. */
-                dp_refresh_add(ofproto,
-                               direct_odp_port(ofproto, evc->uni_ofp_port));
-            }
+            evc_refresh_dp(evc, ofproto);
         }
         dvel_flow_set_destroy(&desired);
     }
-    evc->refresh_dp = false;
 }
 
 /* ------------------------------------------------------------------------
@@ -1479,6 +1487,7 @@ evc_evaluate(void)
                 if (n_fixed) {
                     VLOG_INFO("%s: restored %"PRIuSIZE" deleted or modified "
                               "flow(s)", evc->name, n_fixed);
+                    evc_refresh_dp(evc, ofproto);
                 }
             }
         }
@@ -1567,6 +1576,7 @@ evc_repair_only(void)
             if (n_fixed) {
                 VLOG_INFO("%s: restored %"PRIuSIZE" deleted or modified "
                           "flow(s)", evc->name, n_fixed);
+                evc_refresh_dp(evc, ofproto);
             }
         }
     }

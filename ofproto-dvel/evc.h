@@ -117,8 +117,6 @@ struct dvel_evc {
 
     struct dvel_flow_set flows; /* Installed OpenFlow rules. */
     bool flows_dirty;
-    bool refresh_dp;            /* Failed over: once the rules are in,
-                                 * refresh the datapath's flows too. */
     uint32_t flow_signature;    /* What the flows were built from. */
 };
 
