@@ -75,7 +75,7 @@ struct refresh_port {
     odp_port_t port;
 };
 
-#define REFRESH_BUDGET_USEC 20000
+#define REFRESH_BUDGET_USEC 50000
 
 static struct refresh_port *ports;
 static size_t n_ports, allocated_ports;
