@@ -195,6 +195,7 @@ evc_destroy(struct dvel_evc *evc)
         lane_destroy(lane);
     }
     hmap_destroy(&evc->lanes);
+    lane_select_evc_destroy(&evc->sel);
     free(evc->order);
     free(evc->name);
     free(evc->bridge);
@@ -1764,7 +1765,8 @@ evc_get_memory_usage(struct simap *usage)
     HMAP_FOR_EACH (evc, node, &all_evcs) {
         const struct dvel_lane *lane;
 
-        bytes += sizeof *evc + dvel_flow_set_memory(&evc->flows);
+        bytes += (sizeof *evc + dvel_flow_set_memory(&evc->flows)
+                  + lane_select_evc_memory(&evc->sel));
         HMAP_FOR_EACH (lane, node, &evc->lanes) {
             bytes += sizeof *lane;
             n_lanes++;

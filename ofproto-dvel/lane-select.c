@@ -196,6 +196,21 @@ lane_select_evc_init(struct lane_select_evc *evc)
 }
 
 void
+lane_select_evc_destroy(struct lane_select_evc *evc)
+{
+    free(evc->recent);
+    evc->recent = NULL;
+    evc->n_recent = evc->allocated_recent = 0;
+}
+
+/* Bytes of memory 'evc' holds beyond itself. */
+size_t
+lane_select_evc_memory(const struct lane_select_evc *evc)
+{
+    return evc->allocated_recent * sizeof *evc->recent;
+}
+
+void
 lane_select_reset(struct lane_select_evc *evc)
 {
     evc->challenger = NULL;
@@ -356,7 +371,9 @@ prune_recent(struct lane_select_evc *st, long long int now)
     while (i < st->n_recent && st->recent[i] <= now - MINUTE_MS) {
         i++;
     }
-    if (i) {
+    if (i == st->n_recent) {
+        lane_select_evc_destroy(st);
+    } else if (i) {
         memmove(st->recent, &st->recent[i],
                 (st->n_recent - i) * sizeof st->recent[0]);
         st->n_recent -= i;
@@ -380,10 +397,17 @@ void
 lane_select_switched(struct lane_select_evc *st, long long int now)
 {
     prune_recent(st, now);
-    if (st->n_recent == ARRAY_SIZE(st->recent)) {
+    if (st->n_recent == LANE_SELECT_MAX_SWITCHES_LIMIT) {
         memmove(st->recent, &st->recent[1],
                 (st->n_recent - 1) * sizeof st->recent[0]);
         st->n_recent--;
+    } else if (st->n_recent == st->allocated_recent) {
+        /* Room for a few more at first, then doubling, up to the limit. */
+        size_t n = MIN(MAX(4, 2 * st->allocated_recent),
+                       LANE_SELECT_MAX_SWITCHES_LIMIT);
+
+        st->recent = xrealloc(st->recent, n * sizeof *st->recent);
+        st->allocated_recent = n;
     }
     st->recent[st->n_recent++] = now;
     st->last_switch = now;
@@ -462,6 +486,7 @@ lane_select_choose(const struct lane_select_params *p,
 {
     int best = -1;
 
+    prune_recent(st, now);
     for (size_t i = 0; i < n; i++) {
         if (lanes[i]->up
             && (best < 0 || ranks_before(p, policy, lanes[i], lanes[best]))) {

@@ -146,14 +146,19 @@ struct lane_select_evc {
     const struct lane_select_lane *challenger;
     long long int challenger_since;
     long long int last_switch;  /* LLONG_MIN if none. */
-    long long int recent[LANE_SELECT_MAX_SWITCHES_LIMIT];
-    size_t n_recent;            /* Switches in 'recent', oldest first. */
+    long long int *recent;      /* Switches in the last minute, oldest
+                                 * first; NULL if none (most EVCs, most
+                                 * of the time: allocated on a switch,
+                                 * freed when the minute has passed). */
+    size_t n_recent, allocated_recent;
     bool immediate;             /* An operator handed the choice back to
                                  * the policy: take its best lane at the
                                  * next choice, without waiting. */
 };
 
 void lane_select_evc_init(struct lane_select_evc *);
+void lane_select_evc_destroy(struct lane_select_evc *);
+size_t lane_select_evc_memory(const struct lane_select_evc *);
 
 /* Brings the lanes' damping up to 'now' from their 'up' and 'degraded'
  * inputs.  Returns true if a lane became suppressed or reusable. */

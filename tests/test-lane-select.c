@@ -103,6 +103,7 @@ step(struct evc *e, long long int now)
 static void
 evc_destroy(struct evc *e)
 {
+    lane_select_evc_destroy(&e->st);
     ds_destroy(&e->reason);
 }
 
@@ -403,6 +404,45 @@ test_rate_limit(void)
     evc_destroy(&e);
 }
 
+/* The record of recent moves grows past its first allocation, keeps
+ * limiting, and is given back once a minute has passed without a move. */
+static void
+test_rate_limit_memory(void)
+{
+    struct evc e;
+    long long int t = 0;
+
+    evc_init(&e, EVC_POLICY_PREFERENCE, 2);
+    e.p.damping = false;
+    e.p.better_for_ms = 0;
+    e.p.hold_down_ms = 0;
+    e.p.max_switches = 10;
+    CHECK(step(&e, t) == 0);
+    CHECK(lane_select_evc_memory(&e.st) == 0);
+
+    /* 5 failovers and 5 reverts in 10 s: the 10 a minute allowed. */
+    for (int i = 0; i < 5; i++) {
+        e.lanes[0].up = false;
+        CHECK(step(&e, t += 1000) == 1);
+        e.lanes[0].up = true;
+        CHECK(step(&e, t += 1000) == 0);
+    }
+    CHECK(e.n_moves == 10);
+    CHECK(lane_select_evc_memory(&e.st) >= 10 * sizeof(long long int));
+
+    /* The 11th voluntary move waits for the first to be a minute old. */
+    e.lanes[0].up = false;
+    CHECK(step(&e, t += 1000) == 1);        /* Failover: never held. */
+    e.lanes[0].up = true;
+    CHECK(step(&e, t += 1000) == 1 && e.next == 62000);
+    CHECK(step(&e, 62000) == 0);
+
+    /* The first choice after a quiet minute gives the record back. */
+    CHECK(step(&e, 62000 + 60001) == 0);
+    CHECK(lane_select_evc_memory(&e.st) == 0);
+    evc_destroy(&e);
+}
+
 /* "manual" keeps the active lane while it is up. */
 static void
 test_manual(void)
@@ -490,6 +530,7 @@ main(void)
     test_degraded();
     test_damping();
     test_rate_limit();
+    test_rate_limit_memory();
     test_manual();
     test_params();
     return unit_check_report();
