@@ -164,7 +164,7 @@ lane_history_add_delay(struct lane_history *h, long long int now_ms,
         h->max_ns = delay_ns;
     }
     h->sum_ns += delay_ns;
-    h->n_delays++;
+    h->n_delays += h->n_delays < UINT32_MAX;
 }
 
 void
@@ -173,9 +173,9 @@ lane_history_add_loss(struct lane_history *h, long long int now_ms,
                       enum lane_history_state state)
 {
     lane_history_advance(h, now_ms, state);
-    h->slm_sent += sent;
-    h->far_lost += far_lost;
-    h->near_lost += near_lost;
+    h->slm_sent = MIN((uint64_t) h->slm_sent + sent, UINT32_MAX);
+    h->far_lost = MIN((uint64_t) h->far_lost + far_lost, UINT32_MAX);
+    h->near_lost = MIN((uint64_t) h->near_lost + near_lost, UINT32_MAX);
 }
 
 size_t

@@ -48,16 +48,17 @@ struct lane_history_rec {
 
 struct lane_history {
     struct lane_history_rec *recs;
-    size_t capacity;            /* Allocated records. */
-    size_t max;                 /* Records kept at most (0: no history). */
-    size_t n;                   /* Records stored. */
-    size_t head;                /* Next record to write, once full. */
+    uint32_t capacity;          /* Allocated records. */
+    uint32_t max;               /* Records kept at most (0: no history). */
+    uint32_t n;                 /* Records stored. */
+    uint32_t head;              /* Next record to write, once full. */
 
-    /* The second being accumulated. */
+    /* The second being accumulated (records keep 16 bits of counts, so
+     * 32 bits, saturating, are plenty here). */
     long long int cur_sec;      /* -1 before the first sample. */
-    uint64_t n_delays;
     int64_t sum_ns, min_ns, max_ns;
-    uint64_t slm_sent, far_lost, near_lost;
+    uint32_t n_delays;
+    uint32_t slm_sent, far_lost, near_lost;
 };
 
 void lane_history_init(struct lane_history *, size_t max_seconds);

@@ -29,17 +29,23 @@
 #define SHORT_BUCKETS 10
 #define LONG_BUCKETS 12
 
-/* A bucket counts at most a bucket's length of SLMs (5000 at one per
- * millisecond), so 32 bits are plenty; kept small because every lane has
- * SHORT_BUCKETS + LONG_BUCKETS of them. */
+/* A bucket counts the SLMs of one bucket's length: 5 000 at most at one
+ * per millisecond, so 16 bits are plenty (a single SLR after a gap of
+ * more than a minute at that rate saturates them, leaving a loss ratio of
+ * about what it was).  Kept small because every lane has SHORT_BUCKETS +
+ * LONG_BUCKETS of them. */
 struct loss_bucket {
-    uint32_t id;                /* now_ms / bucket length + 1; 0: empty. */
-    uint32_t sent, far_lost, returned, near_lost;
+    uint16_t sent, far_lost, returned, near_lost;
 };
 
+/* A ring of buckets, one per 'bucket_ms' period: the bucket of period 'p'
+ * (now_ms / bucket_ms + 1) is at p % n, and holds that period's counts if
+ * 'p' is one of the 'n' periods up to 'last', the newest period written;
+ * periods skipped since were cleared when 'last' moved past them. */
 struct loss_window {
-    long long int bucket_ms;
-    size_t n;
+    uint32_t bucket_ms;
+    uint32_t n;
+    uint32_t last;              /* 0: nothing written yet. */
     struct loss_bucket *buckets;    /* 'n' of them. */
 };
 
@@ -49,13 +55,6 @@ struct loss_window {
 #define DELAY_UNIT_NS 100
 
 struct lane_stats {
-    /* Delays, in DELAY_UNIT_NS, in a ring in arrival order. */
-    uint32_t *delays;
-    size_t window;              /* Capacity. */
-    size_t n;                   /* Samples in the ring. */
-    size_t head;                /* Next slot to write. */
-    uint64_t n_delays;
-
     /* SLR counters of the previous SLR, if 'have_prev'. */
     bool have_prev;
     uint32_t prev_tx_fc_f, prev_tx_fc_b, prev_rx_fc_l;
@@ -64,6 +63,13 @@ struct lane_stats {
     struct loss_window short_w, long_w;
     struct loss_bucket short_buckets[SHORT_BUCKETS];
     struct loss_bucket long_buckets[LONG_BUCKETS];
+
+    /* Delays, in DELAY_UNIT_NS, in a ring in arrival order. */
+    uint64_t n_delays;
+    uint32_t window;            /* Capacity. */
+    uint32_t n;                 /* Samples in the ring. */
+    uint32_t head;              /* Next slot to write. */
+    uint32_t delays[];          /* 'window' of them. */
 };
 
 static void
@@ -72,68 +78,86 @@ loss_window_init(struct loss_window *w, long long int bucket_ms,
 {
     w->bucket_ms = bucket_ms;
     w->n = n;
+    w->last = 0;
     w->buckets = buckets;
     memset(buckets, 0, n * sizeof *buckets);
 }
 
-/* The bucket ID for 'now_ms': 32 bits last 136 years in seconds and 13 in
+/* The period of 'now_ms': 32 bits last 136 years in seconds and 13 in
  * tenths of a second of OVS's monotonic time, far beyond a lane's life. */
 static uint32_t
-loss_window_id(const struct loss_window *w, long long int now_ms)
+loss_window_period(const struct loss_window *w, long long int now_ms)
 {
     return now_ms / w->bucket_ms + 1;
 }
 
-/* Adds 'x' to '*c', stopping at UINT32_MAX rather than wrapping. */
+/* Adds 'x' to '*c', stopping at UINT16_MAX rather than wrapping. */
 static void
-add_sat32(uint32_t *c, uint64_t x)
+add_sat16(uint16_t *c, uint64_t x)
 {
-    *c = MIN((uint64_t) *c + x, UINT32_MAX);
+    *c = MIN((uint64_t) *c + x, UINT16_MAX);
 }
 
 static void
 loss_window_add(struct loss_window *w, long long int now_ms,
                 const struct lane_loss *loss)
 {
-    uint32_t id = loss_window_id(w, now_ms);
-    struct loss_bucket *b = &w->buckets[id % w->n];
+    uint32_t p = loss_window_period(w, now_ms);
 
-    if (b->id != id) {
-        memset(b, 0, sizeof *b);
-        b->id = id;
+    if (p < w->last) {
+        /* The clock went back (it does not in OVS): count it in the newest
+         * period rather than in one that the ring has reused. */
+        p = w->last;
+    } else if (p > w->last) {
+        /* Clear the periods skipped since 'last' and the new one. */
+        uint32_t n_clear = w->last ? MIN(p - w->last, w->n) : w->n;
+
+        for (uint32_t i = 0; i < n_clear; i++) {
+            memset(&w->buckets[(p - i) % w->n], 0, sizeof *w->buckets);
+        }
+        w->last = p;
     }
-    add_sat32(&b->sent, loss->sent);
-    add_sat32(&b->far_lost, loss->far_lost);
-    add_sat32(&b->returned, loss->returned);
-    add_sat32(&b->near_lost, loss->near_lost);
+
+    struct loss_bucket *b = &w->buckets[p % w->n];
+    add_sat16(&b->sent, loss->sent);
+    add_sat16(&b->far_lost, loss->far_lost);
+    add_sat16(&b->returned, loss->returned);
+    add_sat16(&b->near_lost, loss->near_lost);
 }
 
 static void
 loss_window_sum(const struct loss_window *w, long long int now_ms,
                 struct lane_loss *sum)
 {
-    uint32_t id = loss_window_id(w, now_ms);
+    uint32_t p = loss_window_period(w, now_ms);
 
     memset(sum, 0, sizeof *sum);
-    for (size_t i = 0; i < w->n; i++) {
-        const struct loss_bucket *b = &w->buckets[i];
+    if (!w->last) {
+        return;
+    }
 
-        if (b->id && b->id <= id && id - b->id < w->n) {
-            sum->sent += b->sent;
-            sum->far_lost += b->far_lost;
-            sum->returned += b->returned;
-            sum->near_lost += b->near_lost;
-        }
+    /* The periods both in the window ending at 'p' and in the ring, which
+     * ends at 'last'. */
+    int64_t newest = MIN(p, w->last);
+    int64_t oldest = MAX((int64_t) p, (int64_t) w->last) - w->n + 1;
+    for (int64_t q = MAX(oldest, 1); q <= newest; q++) {
+        const struct loss_bucket *b = &w->buckets[q % w->n];
+
+        sum->sent += b->sent;
+        sum->far_lost += b->far_lost;
+        sum->returned += b->returned;
+        sum->near_lost += b->near_lost;
     }
 }
 
 struct lane_stats *
 lane_stats_create(size_t window)
 {
-    struct lane_stats *s = xzalloc(sizeof *s);
+    struct lane_stats *s;
 
-    s->window = MAX(window, 1);
-    s->delays = xmalloc(s->window * sizeof *s->delays);
+    window = MIN(MAX(window, 1), UINT32_MAX);
+    s = xzalloc(sizeof *s + window * sizeof *s->delays);
+    s->window = window;
     lane_stats_clear(s);
     return s;
 }
@@ -141,10 +165,7 @@ lane_stats_create(size_t window)
 void
 lane_stats_destroy(struct lane_stats *s)
 {
-    if (s) {
-        free(s->delays);
-        free(s);
-    }
+    free(s);
 }
 
 void

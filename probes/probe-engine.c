@@ -85,15 +85,18 @@ static const char *const reject_names[N_REJECTS] = {
 struct probe_session {
     struct hmap_node node;      /* In 'sessions', by 'cfg.id'. */
     struct heap_node heap_node; /* In 'timers', if 'in_heap'. */
-    bool in_heap;
     struct probe_lane_cfg cfg;
 
     /* Initiator. */
     long long int next_tx;      /* OVS time of the next round. */
     uint32_t round;             /* Rounds sent. */
-    struct probe_slot *slots;   /* Ring of pending rounds, by 'seq'. */
-    size_t n_slots;             /* Power of 2. */
     uint32_t last_answered;     /* Highest round answered. */
+    struct probe_slot *slots;   /* Ring of pending rounds, by 'seq'. */
+    size_t n_slots;             /* Rounds that max-rtt allows in flight
+                                 * (a round's slot is its number modulo
+                                 * this; a slot knows its round, so the
+                                 * wrap of 'round' costs a reply at most
+                                 * once in 2**32 rounds). */
     long long int last_reply;   /* OVS time of the last valid reply (or of
                                  * the restart, before any). */
     uint32_t round_at_reply;    /* 'round' when 'last_reply' was taken. */
@@ -105,6 +108,7 @@ struct probe_session {
 
     /* State. */
     enum probe_state state;
+    bool in_heap;               /* In 'timers'. */
     char *reason;
     long long int state_since;
     uint64_t n_down;
@@ -116,9 +120,24 @@ struct probe_session {
     /* Counters. */
     uint64_t tx_dmm, tx_slm, rx_dmr, rx_slr;
     uint64_t rx_dmm, rx_slm, tx_errors;
+    struct probe_drops *drops;  /* NULL until a frame is dropped. */
+};
+
+/* Frames a session dropped, by reason.  Apart, because most lanes never
+ * see one. */
+struct probe_drops {
     uint64_t decode_errors[Y1731_N_ERRORS];
     uint64_t rejects[N_REJECTS];
 };
+
+static struct probe_drops *
+session_drops(struct probe_session *s)
+{
+    if (!s->drops) {
+        s->drops = xzalloc(sizeof *s->drops);
+    }
+    return s->drops;
+}
 
 static struct ovs_mutex mutex = OVS_MUTEX_INITIALIZER;
 static struct hmap sessions OVS_GUARDED_BY(mutex)
@@ -348,12 +367,8 @@ static size_t
 slots_needed(const struct probe_lane_cfg *cfg)
 {
     size_t want = cfg->max_rtt_ms / MAX(cfg->interval_ms, 1) + 2;
-    size_t n = 8;
 
-    while (n < want && n < 4096) {
-        n *= 2;
-    }
-    return n;
+    return MIN(MAX(want, 8), 4096);
 }
 
 /* Restarts the initiator: new rounds, no reply pending, state "init". */
@@ -404,6 +419,8 @@ session_free(struct probe_session *s)
     probe_lane_cfg_destroy(&s->cfg);
     free(s->slots);
     free(s->reason);
+    responder_destroy(&s->responder);
+    free(s->drops);
     lane_stats_destroy(s->stats);
     lane_history_destroy(&s->history);
     free(s);
@@ -647,7 +664,7 @@ session_round(struct probe_session *s, long long int now)
     check_degraded(s, now);
     lane_history_advance(&s->history, now, history_state(s->state));
 
-    struct probe_slot *slot = &s->slots[round & (s->n_slots - 1)];
+    struct probe_slot *slot = &s->slots[round % s->n_slots];
     struct eth_addr dst = initiator_dst(s);
 
     memset(slot, 0, sizeof *slot);
@@ -732,7 +749,7 @@ reject(struct probe_session *s, enum reject why)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
-    s->rejects[why]++;
+    session_drops(s)->rejects[why]++;
     COVERAGE_INC(probe_rx_rejected);
     VLOG_DBG_RL(&rl, "%s: dropped a probe frame: %s", s->cfg.name,
                 reject_names[why]);
@@ -783,7 +800,7 @@ receive_dmr(struct probe_session *s, const struct y1731_frame *eth,
      * the newest round back. */
     for (size_t i = 0; i < s->n_slots && i < s->round; i++) {
         struct probe_slot *c
-            = &s->slots[(s->round - i) & (s->n_slots - 1)];
+            = &s->slots[(s->round - i) % s->n_slots];
         if (c->used && c->dmm_tx.sec == pdu->dm.tx_f.sec
             && c->dmm_tx.nsec == pdu->dm.tx_f.nsec) {
             slot = c;
@@ -830,7 +847,7 @@ receive_slr(struct probe_session *s, const struct y1731_frame *eth,
     }
 
     uint32_t seq = pdu->sl.tx_fc_f;
-    struct probe_slot *slot = &s->slots[seq & (s->n_slots - 1)];
+    struct probe_slot *slot = &s->slots[seq % s->n_slots];
     if (!slot->used || slot->seq != seq || seq > s->round) {
         reject(s, REJ_UNEXPECTED);
         return;
@@ -898,7 +915,7 @@ probe_engine_receive(uint32_t id, const struct uuid *ofproto_uuid,
     if (error) {
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
-        s->decode_errors[error]++;
+        session_drops(s)->decode_errors[error]++;
         COVERAGE_INC(probe_rx_rejected);
         VLOG_DBG_RL(&rl, "%s: malformed probe frame: %s", s->cfg.name,
                     y1731_error_to_string(error));
@@ -1068,16 +1085,17 @@ session_format(const struct probe_session *s, struct ds *ds)
 
     /* Everything that was dropped, by reason, if anything was. */
     struct ds rej = DS_EMPTY_INITIALIZER;
-    for (int i = 0; i < Y1731_N_ERRORS; i++) {
-        if (s->decode_errors[i]) {
+    for (int i = 0; s->drops && i < Y1731_N_ERRORS; i++) {
+        if (s->drops->decode_errors[i]) {
             ds_put_format(&rej, " malformed(%s)=%"PRIu64,
-                          y1731_error_to_string(i), s->decode_errors[i]);
+                          y1731_error_to_string(i),
+                          s->drops->decode_errors[i]);
         }
     }
-    for (int i = 0; i < N_REJECTS; i++) {
-        if (s->rejects[i]) {
+    for (int i = 0; s->drops && i < N_REJECTS; i++) {
+        if (s->drops->rejects[i]) {
             ds_put_format(&rej, " %s=%"PRIu64, reject_names[i],
-                          s->rejects[i]);
+                          s->drops->rejects[i]);
         }
     }
     if (sum.n_anomalies) {
@@ -1130,8 +1148,8 @@ session_clear_stats(struct probe_session *s)
     s->tx_dmm = s->tx_slm = s->rx_dmr = s->rx_slr = 0;
     s->rx_dmm = s->rx_slm = s->tx_errors = 0;
     s->n_down = 0;
-    memset(s->decode_errors, 0, sizeof s->decode_errors);
-    memset(s->rejects, 0, sizeof s->rejects);
+    free(s->drops);
+    s->drops = NULL;
 }
 
 void
@@ -1187,6 +1205,8 @@ probe_engine_get_memory_usage(struct simap *usage)
         lane_bytes += (sizeof *s
                        + s->n_slots * sizeof *s->slots
                        + lane_stats_memory(s->stats)
+                       + responder_memory(&s->responder)
+                       + (s->drops ? sizeof *s->drops : 0)
                        + (s->reason ? strlen(s->reason) + 1 : 0));
         history_bytes += lane_history_memory(&s->history);
     }

@@ -82,6 +82,7 @@ const char *probe_state_to_string(enum probe_state);
 /* What the main thread tells the engine about one lane. */
 struct probe_lane_cfg {
     uint32_t id;                /* Probe ID, nonzero, unique. */
+    int history_sec;            /* Seconds of per-second history. */
     char *name;                 /* "EVC/LANE", for logs. */
 
     /* Where the lane is. */
@@ -115,7 +116,6 @@ struct probe_lane_cfg {
     int max_rtt_ms;             /* Delays above this are impossible. */
     int max_loss_pct;           /* Degraded above this loss, 0: never. */
     int max_delay_ms;           /* Degraded above this median, 0: never. */
-    int history_sec;            /* Seconds of per-second history. */
 };
 
 void probe_lane_cfg_destroy(struct probe_lane_cfg *);

@@ -169,6 +169,34 @@ test_loss(void)
     lane_stats_add_slr(s, 100, 500, 500, 500, NULL);
     lane_stats_summarize(s, 100, &sum);
     CHECK(sum.n_anomalies == 1 && sum.short_loss.sent == 0);
+
+    /* After a silence, a bucket the ring reuses starts from nothing: the
+     * short window's tenth of t = 150 is the one of t = 1150 (and of
+     * t = 2150), the long window's 5 s of t = 150 the one of t = 60150. */
+    lane_stats_clear(s);
+    lane_stats_add_slr(s, 0, 0, 0, 0, NULL);
+    lane_stats_add_slr(s, 150, 10, 5, 5, NULL);
+    lane_stats_add_slr(s, 1150, 20, 15, 15, NULL);
+    lane_stats_summarize(s, 1150, &sum);
+    CHECK(sum.short_loss.sent == 10 && sum.short_loss.far_lost == 0);
+    CHECK(sum.long_loss.sent == 20 && sum.long_loss.far_lost == 5);
+    lane_stats_add_slr(s, 60150, 30, 24, 24, NULL);
+    lane_stats_summarize(s, 60150, &sum);
+    CHECK(sum.long_loss.sent == 10 && sum.long_loss.far_lost == 1);
+    /* A summary taken for a time before the ring's newest bucket counts
+     * only what the ring still has. */
+    lane_stats_summarize(s, 58000, &sum);
+    CHECK(sum.long_loss.sent == 0);
+
+    /* Buckets count in 16 bits: an SLR after a long gap at a high rate
+     * saturates them rather than wrapping. */
+    lane_stats_clear(s);
+    lane_stats_add_slr(s, 0, 0, 0, 0, NULL);
+    lane_stats_add_slr(s, 100, 100000, 50000, 50000, NULL);
+    lane_stats_summarize(s, 100, &sum);
+    CHECK(sum.short_loss.sent == UINT16_MAX
+          && sum.short_loss.far_lost == 50000
+          && sum.short_loss.returned == 50000);
     lane_stats_destroy(s);
 }
 

@@ -64,6 +64,10 @@ test_responder_dmm(void)
     CHECK(!responder_reply(&r, &pdu, pdu.dm.rx_f, pdu.dm.tx_b));
     pdu.opcode = Y1731_OP_SLR;
     CHECK(!responder_reply(&r, &pdu, pdu.dm.rx_f, pdu.dm.tx_b));
+
+    /* DMMs need no table. */
+    CHECK(responder_memory(&r) == 0);
+    responder_destroy(&r);
 }
 
 static void
@@ -95,6 +99,9 @@ test_responder_slm_counts(void)
     responder_reply(&r, &pdu, zero, zero);
     CHECK(pdu.sl.tx_fc_b == 6);
     CHECK(r.n_recycled == 0);
+    /* Three pairs: room for four, not for the limit. */
+    CHECK(r.n_tests == 3);
+    CHECK(responder_memory(&r) == 4 * sizeof r.tests[0]);
 
     /* A flood of new pairs recycles the least recently used entries and
      * never grows the table; the busiest test keeps its count while it is
@@ -108,15 +115,17 @@ test_responder_slm_counts(void)
     }
     CHECK(pdu.sl.tx_fc_b == 6 + 10 * RESPONDER_SLM_TESTS);
     CHECK(r.n_recycled > 0);
+    CHECK(r.n_tests == RESPONDER_SLM_TESTS);
+    CHECK(responder_memory(&r) == RESPONDER_SLM_TESTS * sizeof r.tests[0]);
 
     /* Counts wrap modulo 2**32, as the initiator expects. */
-    r.tests[0].in_use = true;
     r.tests[0].src_mep = 500;
     r.tests[0].test_id = 5;
     r.tests[0].count = UINT32_MAX;
     pdu = make_slm(500, 5, 1);
     responder_reply(&r, &pdu, zero, zero);
     CHECK(pdu.sl.tx_fc_b == 0);
+    responder_destroy(&r);
 }
 
 static void
