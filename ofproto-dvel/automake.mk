@@ -55,6 +55,8 @@ ofproto_dvel_ovs_vswitchd_dvel_SOURCES = \
 	ofproto-dvel/evc.h \
 	ofproto-dvel/evc-flows.c \
 	ofproto-dvel/evc-flows.h \
+	ofproto-dvel/evc-rules.c \
+	ofproto-dvel/evc-rules.h \
 	ofproto-dvel/lane-probe.c \
 	ofproto-dvel/lane-probe.h \
 	ofproto-dvel/lane-select.c \

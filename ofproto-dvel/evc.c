@@ -33,6 +33,7 @@
 #include "ofproto-dvel/dvel-idl.h"
 #include "ofproto-dvel/dp-refresh.h"
 #include "ofproto-dvel/dvel.h"
+#include "ofproto-dvel/evc-rules.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofpbuf.h"
@@ -56,8 +57,6 @@ COVERAGE_DEFINE(dvel_evc_conflict);
 COVERAGE_DEFINE(dvel_evc_eval_all);
 COVERAGE_DEFINE(dvel_evc_eval_probed);
 
-/* EtherType of ITU-T Y.1731 / IEEE 802.1ag OAM frames. */
-#define ETH_TYPE_CFM 0x8902
 
 static struct hmap all_evcs = HMAP_INITIALIZER(&all_evcs);
 
@@ -98,6 +97,8 @@ static long long int retry_msec = LLONG_MAX;
  * and the earliest time an EVC wants its lanes compared again. */
 #define EVC_SELECT_INTERVAL_MS 1000
 static long long int next_select_msec = LLONG_MAX;
+
+static void evc_remove_flows(struct dvel_evc *, struct ofproto *);
 
 /* Sets '*dst' to a copy of 'src' (which may be NULL) and returns true if
  * that changed its value. */
@@ -189,8 +190,7 @@ evc_destroy(struct dvel_evc *evc)
     struct dvel_lane *lane;
 
     hmapx_find_and_delete(&status_evcs, evc);
-    dvel_flows_remove(ofproto_lookup(evc->bridge), &evc->flows);
-    dvel_flow_set_destroy(&evc->flows);
+    evc_remove_flows(evc, ofproto_lookup(evc->bridge));
     HMAP_FOR_EACH_POP (lane, node, &evc->lanes) {
         lane_destroy(lane);
     }
@@ -258,7 +258,7 @@ evc_configure(struct dvel_evc *evc, const struct dvelrec_evc *row)
 
     if (evc->bridge && strcmp(evc->bridge, row->bridge)) {
         /* Flows installed in the old bridge must go before the EVC moves. */
-        dvel_flows_remove(ofproto_lookup(evc->bridge), &evc->flows);
+        evc_remove_flows(evc, ofproto_lookup(evc->bridge));
     }
     set_string(&evc->bridge, row->bridge);
     set_string(&evc->name, row->name);
@@ -366,7 +366,6 @@ evc_reconfigure(struct ovsdb_idl *idl)
             evc->uuid = *uuid;
             evc->seq = ++evc_seq;
             hmap_init(&evc->lanes);
-            dvel_flow_set_init(&evc->flows);
             evc->uni_ofp_port = OFPP_NONE;
             lane_select_evc_init(&evc->sel);
             VLOG_INFO("%s: new EVC", row->name);
@@ -1075,124 +1074,7 @@ evc_cookie(const struct dvel_evc *evc)
     return DVEL_COOKIE_PREFIX | evc->uuid.parts[0];
 }
 
-static void
-put_set_vid(struct ofpbuf *ofpacts, int vid)
-{
-    struct ofpact_vlan_vid *v = ofpact_put_SET_VLAN_VID(ofpacts);
-    v->vlan_vid = vid;
-    v->push_vlan_if_needed = false;
-    v->flow_has_vlan = true;
-}
-
-/* Appends to 'ofpacts' the actions that carry a UNI frame onto 'lane'. */
-static void
-put_lane_encap(const struct dvel_evc *evc, const struct dvel_lane *lane,
-               struct ofpbuf *ofpacts)
-{
-    if (lane->vlan) {
-        if (evc->rewrite && evc->c_vlan) {
-            put_set_vid(ofpacts, lane->vlan);
-        } else {
-            ofpact_put_PUSH_VLAN(ofpacts)->ethertype = htons(lane->tpid);
-            put_set_vid(ofpacts, lane->vlan);
-        }
-    } else if (lane->has_key) {
-        ovs_be64 key = htonll(lane->key);
-        ofpact_put_set_field(ofpacts, mf_from_id(MFF_TUN_ID), &key, NULL);
-    }
-    ofpact_put_OUTPUT(ofpacts)->port = lane->ofp_port;
-}
-
-/* Sets 'match' to the frames of 'evc' that arrive on 'lane'. */
-static void
-lane_match(const struct dvel_lane *lane, struct match *match)
-{
-    match_init_catchall(match);
-    match_set_in_port(match, lane->ofp_port);
-    if (lane->vlan) {
-        match_set_dl_vlan(match, htons(lane->vlan), 0);
-    } else if (lane->has_key) {
-        match_set_tun_id(match, htonll(lane->key));
-    }
-}
-
-static void
-evc_build_flows(const struct dvel_evc *evc, struct dvel_flow_set *set)
-{
-    uint64_t cookie = evc_cookie(evc);
-    struct ofpbuf ofpacts;
-    struct match match;
-
-    ofpbuf_init(&ofpacts, 64);
-
-    /* UNI to the active lane, or to nowhere: with no lane up, the UNI's
-     * frames must not fall through to the bridge's other rules. */
-    match_init_catchall(&match);
-    match_set_in_port(&match, evc->uni_ofp_port);
-    if (evc->c_vlan) {
-        match_set_dl_vlan(&match, htons(evc->c_vlan), 0);
-    }
-    if (evc->active) {
-        put_lane_encap(evc, evc->active, &ofpacts);
-    }
-    dvel_flow_set_add(set, &match,
-                      evc->c_vlan ? DVEL_PRIO_TAGGED : DVEL_PRIO_PORT,
-                      cookie, &ofpacts);
-
-    /* Every usable lane back to the UNI, so that frames in flight on a lane
-     * arrive after a switch and the far end may choose its own lane. */
-    for (size_t i = 0; i < evc->n_lanes; i++) {
-        const struct dvel_lane *lane = evc->order[i];
-
-        if (!lane->usable) {
-            continue;
-        }
-        lane_match(lane, &match);
-        ofpbuf_clear(&ofpacts);
-        if (lane->vlan) {
-            if (evc->rewrite && evc->c_vlan) {
-                put_set_vid(&ofpacts, evc->c_vlan);
-            } else {
-                ofpact_put_STRIP_VLAN(&ofpacts);
-            }
-        }
-        ofpact_put_OUTPUT(&ofpacts)->port = evc->uni_ofp_port;
-        dvel_flow_set_add(set, &match,
-                          lane->vlan || lane->has_key ? DVEL_PRIO_TAGGED
-                                                      : DVEL_PRIO_PORT,
-                          cookie, &ofpacts);
-
-        /* Hidden: Y.1731 frames on the lane for this end's maintenance
-         * point go to the probe engine: those addressed to the bridge and
-         * those to the multicast address of the lane's MEG level.  Other
-         * CFM frames (the customer's, at its own levels and addresses) are
-         * left to the rule above and cross the EVC untouched. */
-        struct eth_addr dsts[2];
-        size_t n_dsts = 0;
-
-        y1731_multicast_dst(lane->probe.level, dsts[n_dsts++].ea);
-        if (!eth_addr_is_zero(lane->mac)) {
-            dsts[n_dsts++] = lane->mac;
-        }
-        ofpbuf_clear(&ofpacts);
-        struct ofpact_controller *oc = ofpact_put_CONTROLLER(&ofpacts);
-        oc->max_len = UINT16_MAX;
-        oc->reason = OFPR_ACTION;
-        oc->meter_id = NX_CTLR_NO_METER;
-        oc->provider_meter_id = UINT32_MAX;
-        ofpact_finish_CONTROLLER(&ofpacts, &oc);
-        match_set_dl_type(&match, htons(ETH_TYPE_CFM));
-        for (size_t j = 0; j < n_dsts; j++) {
-            match_set_dl_dst(&match, dsts[j]);
-            dvel_flow_set_add(set, &match, DVEL_PRIO_PROBE,
-                              DPIF_DVEL_PROBE_COOKIE_PREFIX | lane->probe_id,
-                              &ofpacts);
-        }
-    }
-    ofpbuf_uninit(&ofpacts);
-}
-
-/* A hash of everything evc_build_flows() reads that evaluation may change,
+/* A hash of everything evc_rules_create() reads that evaluation may change,
  * so that flows are rebuilt when, for example, a port is re-added under
  * another OpenFlow number while nothing else changed. */
 static uint32_t
@@ -1239,35 +1121,138 @@ evc_refresh_dp(const struct dvel_evc *evc, struct ofproto *ofproto)
     dp_refresh_add(ofproto, direct_odp_port(ofproto, evc->uni_ofp_port));
 }
 
+/* Whether any rule of 'evc' may be installed. */
+static bool
+evc_has_flows(const struct dvel_evc *evc)
+{
+    return evc->rules || evc->partial;
+}
+
+/* Returns the rules installed for 'evc' without changing them: its
+ * 'partial' set if it has one, otherwise 'tmp', made from 'evc->rules'.
+ * The caller destroys 'tmp' (initialized here) when done. */
+static const struct dvel_flow_set *
+evc_installed_flows(const struct dvel_evc *evc, struct dvel_flow_set *tmp)
+{
+    dvel_flow_set_init(tmp);
+    if (evc->partial) {
+        return evc->partial;
+    }
+    if (evc->rules) {
+        evc_rules_build(evc->rules, tmp);
+        tmp->ofproto_uuid = evc->rules_ofproto_uuid;
+    }
+    return tmp;
+}
+
+/* Moves the rules installed for 'evc' into 'set' (initialized here), for
+ * the caller to change and give back with evc_set_installed(). */
+static void
+evc_take_installed(struct dvel_evc *evc, struct dvel_flow_set *set)
+{
+    dvel_flow_set_init(set);
+    if (evc->partial) {
+        hmap_swap(&set->flows, &evc->partial->flows);
+        set->ofproto_uuid = evc->partial->ofproto_uuid;
+        dvel_flow_set_destroy(evc->partial);
+        free(evc->partial);
+        evc->partial = NULL;
+    } else if (evc->rules) {
+        evc_rules_build(evc->rules, set);
+        set->ofproto_uuid = evc->rules_ofproto_uuid;
+    }
+    free(evc->rules);
+    evc->rules = NULL;
+}
+
+/* Records what is installed for 'evc': the rules made from 'rules' (taking
+ * ownership of it), or if NULL exactly 'set' (whose flows are moved out). */
+static void
+evc_set_installed(struct dvel_evc *evc, struct evc_rules *rules,
+                  struct dvel_flow_set *set)
+{
+    ovs_assert(!evc->rules && !evc->partial);
+    if (rules) {
+        evc->rules = rules;
+        evc->rules_ofproto_uuid = set->ofproto_uuid;
+    } else if (dvel_flow_set_count(set)) {
+        evc->partial = xmalloc(sizeof *evc->partial);
+        dvel_flow_set_init(evc->partial);
+        hmap_swap(&evc->partial->flows, &set->flows);
+        evc->partial->ofproto_uuid = set->ofproto_uuid;
+    }
+}
+
+/* Deletes the rules installed for 'evc' from 'ofproto' (NULL if the bridge
+ * is gone) and forgets them. */
+static void
+evc_remove_flows(struct dvel_evc *evc, struct ofproto *ofproto)
+{
+    struct dvel_flow_set set;
+
+    evc_take_installed(evc, &set);
+    dvel_flows_remove(ofproto, &set);
+    dvel_flow_set_destroy(&set);
+}
+
+/* Puts back the rules of 'evc' that someone deleted or changed in
+ * 'ofproto'.  Returns how many. */
+static size_t
+evc_repair_flows(const struct dvel_evc *evc, struct ofproto *ofproto)
+{
+    struct dvel_flow_set tmp;
+    size_t n;
+
+    n = dvel_flows_repair(ofproto, evc_installed_flows(evc, &tmp));
+    dvel_flow_set_destroy(&tmp);
+    return n;
+}
+
 static void
 evc_sync_flows(struct dvel_evc *evc, struct ofproto *ofproto)
 {
     if (!ofproto || evc->uni_ofp_port == OFPP_NONE) {
         /* Not carried: remove whatever was installed, from the bridge the
          * flows went into if it still exists. */
-        if (dvel_flow_set_count(&evc->flows)) {
-            dvel_flows_remove(ofproto_lookup(evc->bridge), &evc->flows);
+        if (evc_has_flows(evc)) {
+            evc_remove_flows(evc, ofproto_lookup(evc->bridge));
         }
         evc->flows_dirty = false;
         return;
     }
 
-    if (evc->flows_dirty
-        || !uuid_equals(&evc->flows.ofproto_uuid,
-                        dvel_ofproto_uuid(ofproto))) {
-        struct dvel_flow_set desired;
-
-        dvel_flow_set_init(&desired);
-        evc_build_flows(evc, &desired);
-        if (dvel_flows_sync(ofproto, &evc->flows, &desired)) {
-            /* Try the failed flow_mods again in a while. */
-            retry_msec = time_msec() + FLOW_RETRY_MSEC;
-        } else {
-            evc->flows_dirty = false;
-            evc_refresh_dp(evc, ofproto);
-        }
-        dvel_flow_set_destroy(&desired);
+    const struct uuid *ofproto_uuid = dvel_ofproto_uuid(ofproto);
+    if (!evc->flows_dirty && evc->rules
+        && uuid_equals(&evc->rules_ofproto_uuid, ofproto_uuid)) {
+        return;
     }
+
+    struct evc_rules *rules = evc_rules_create(evc);
+    if (evc->rules && evc_rules_equal(rules, evc->rules)
+        && uuid_equals(&evc->rules_ofproto_uuid, ofproto_uuid)) {
+        /* Whatever changed does not change the rules. */
+        free(rules);
+        evc->flows_dirty = false;
+        return;
+    }
+
+    struct dvel_flow_set installed, desired;
+    evc_take_installed(evc, &installed);
+    dvel_flow_set_init(&desired);
+    evc_rules_build(rules, &desired);
+    if (dvel_flows_sync(ofproto, &installed, &desired)) {
+        /* Keep exactly what went in, and try the failed flow_mods again in
+         * a while. */
+        evc_set_installed(evc, NULL, &installed);
+        free(rules);
+        retry_msec = time_msec() + FLOW_RETRY_MSEC;
+    } else {
+        evc_set_installed(evc, rules, &installed);
+        evc->flows_dirty = false;
+        evc_refresh_dp(evc, ofproto);
+    }
+    dvel_flow_set_destroy(&installed);
+    dvel_flow_set_destroy(&desired);
 }
 
 /* ------------------------------------------------------------------------
@@ -1484,7 +1469,7 @@ evc_evaluate(void)
         if (ofproto) {
             struct bridge_version *bv = bridge_version_get(ofproto);
             if (bv->version != tables_version(ofproto)) {
-                size_t n_fixed = dvel_flows_repair(ofproto, &evc->flows);
+                size_t n_fixed = evc_repair_flows(evc, ofproto);
                 if (n_fixed) {
                     VLOG_INFO("%s: restored %"PRIuSIZE" deleted or modified "
                               "flow(s)", evc->name, n_fixed);
@@ -1570,10 +1555,10 @@ evc_repair_only(void)
     HMAP_FOR_EACH (evc, node, &all_evcs) {
         struct ofproto *ofproto = ofproto_lookup(evc->bridge);
 
-        if (ofproto && dvel_flow_set_count(&evc->flows)
+        if (ofproto && evc_has_flows(evc)
             && bridge_version_get(ofproto)->version
                != tables_version(ofproto)) {
-            size_t n_fixed = dvel_flows_repair(ofproto, &evc->flows);
+            size_t n_fixed = evc_repair_flows(evc, ofproto);
             if (n_fixed) {
                 VLOG_INFO("%s: restored %"PRIuSIZE" deleted or modified "
                           "flow(s)", evc->name, n_fixed);
@@ -1765,7 +1750,8 @@ evc_get_memory_usage(struct simap *usage)
     HMAP_FOR_EACH (evc, node, &all_evcs) {
         const struct dvel_lane *lane;
 
-        bytes += (sizeof *evc + dvel_flow_set_memory(&evc->flows)
+        bytes += (sizeof *evc + evc_rules_memory(evc->rules)
+                  + (evc->partial ? dvel_flow_set_memory(evc->partial) : 0)
                   + lane_select_evc_memory(&evc->sel));
         HMAP_FOR_EACH (lane, node, &evc->lanes) {
             bytes += sizeof *lane;
@@ -1982,9 +1968,11 @@ evc_format(const struct dvel_evc *evc, struct ds *s)
     ds_put_char(s, '\n');
     smap_destroy(&status);
 
-    ds_put_format(s, "  flows: %"PRIuSIZE"\n",
-                  dvel_flow_set_count(&evc->flows));
-    dvel_flow_set_format(&evc->flows, s);
+    struct dvel_flow_set tmp;
+    const struct dvel_flow_set *flows = evc_installed_flows(evc, &tmp);
+    ds_put_format(s, "  flows: %"PRIuSIZE"\n", dvel_flow_set_count(flows));
+    dvel_flow_set_format(flows, s);
+    dvel_flow_set_destroy(&tmp);
 }
 
 /* Formats the lanes of 'evc' for dvel/lane-show. */

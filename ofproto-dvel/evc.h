@@ -40,6 +40,7 @@ struct hmapx;
 struct simap;
 struct smap;
 struct dvelrec_evc;
+struct evc_rules;
 
 struct dvel_lane {
     struct hmap_node node;      /* In dvel_evc's 'lanes', by UUID. */
@@ -56,6 +57,7 @@ struct dvel_lane {
     int preference;             /* Lower is preferred. */
     uint16_t tpid;              /* TPID of the pushed S-tag. */
     bool bad_tpid;              /* options:tpid is not understood. */
+    bool row_owner;             /* This EVC owns the Lane row. */
     struct lane_probe probe;    /* Probe settings. */
     char *probe_error;          /* Why they are wrong, or NULL. */
     char *options_error;        /* Bad options:capacity, or NULL. */
@@ -71,7 +73,6 @@ struct dvel_lane {
     struct eth_addr mac;        /* The bridge's MAC, when usable. */
     char *problem;              /* Why not up, or NULL. */
     char *next_problem;         /* Scratch for evc_run(). */
-    bool row_owner;             /* This EVC owns the Lane row. */
 
     /* What lane selection sees of the lane (including options:capacity),
      * and its damping. */
@@ -115,7 +116,12 @@ struct dvel_evc {
                                  * configured but not created yet. */
     char *next_problem;         /* Scratch for evc_run(). */
 
-    struct dvel_flow_set flows; /* Installed OpenFlow rules. */
+    /* Installed OpenFlow rules: made again from 'rules' when needed
+     * (evc-rules.h), except after a change that failed in part, when
+     * 'partial' holds exactly what went in.  NULL both: none. */
+    struct evc_rules *rules;
+    struct uuid rules_ofproto_uuid; /* Bridge they are in. */
+    struct dvel_flow_set *partial;
     bool flows_dirty;
     uint32_t flow_signature;    /* What the flows were built from. */
 };
