@@ -59,7 +59,7 @@ install_deps() {
     missing=
     for p in $PACKAGES; do
         if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
-                | grep -q 'install ok installed'; then
+                | grep 'install ok installed' >/dev/null; then
             missing="$missing $p"
         fi
     done
@@ -127,7 +127,7 @@ build_dvel() {
 ensure_hugepages() {
     local want=256 free total
     [ "$(id -u)" = 0 ] || return 0
-    if ! mount | grep -q 'type hugetlbfs'; then
+    if ! mount | grep 'type hugetlbfs' >/dev/null; then
         mkdir -p /dev/hugepages
         mount -t hugetlbfs none /dev/hugepages || { say "cannot mount hugetlbfs: DPDK tests will be skipped"; return 0; }
     fi

@@ -262,7 +262,7 @@ move_mark () {
 move_time () {
     local ts
     if test $switch_kind = ovs-bfd; then
-        ts=$(port_events $2 | awk -v l=$1 '$1 == l && !$2 { print $3, $4; exit }')
+        ts=$(port_events $2 | awk -v l=$1 '!done && $1 == l && !$2 { print $3, $4; done = 1 }')
     else
         ts=$(tail -n +$(($2 + 1)) $work/s1/ovs-vswitchd.log \
              | grep -m1 "|evc|INFO|e1: lane $1 -> " || true)
@@ -811,7 +811,7 @@ errors = [r for r in msg.get("result") or [] if r and "error" in r]
 if msg.get("error") or errors:
     sys.exit("transaction failed: %s" % (msg.get("error") or errors[:3]))
 EOF
-    wait_until 600 eval 'sb dvel/lane-show e$n 2>/dev/null | grep -q "^  \* lane"' || {
+    wait_until 600 eval 'sb dvel/lane-show e$n 2>/dev/null | grep "^  \* lane" >/dev/null' || {
         echo "$0: the switch did not apply $n EVCs in 600 s" >&2
         return 1
     }
@@ -851,7 +851,7 @@ flows_to () {
 # e1_on PORT: true if EVC e1's datapath flow outputs to datapath port PORT.
 e1_on () {
     sb dpctl/dump-flows "filter=in_port=$u0,dl_vlan=1" \
-        | grep -q "actions:.*,$1\$"
+        | grep "actions:.*,$1\$" >/dev/null
 }
 dump_ms () {
     sb upcall/show | sed -n 's/^ *dump duration : \([0-9]*\)ms.*/\1/p'

@@ -145,7 +145,7 @@ configure_dvel () {
             args=
         fi
     done
-    wait_until 30 sh -c "ovs-ofctl dump-aggregate br0 | grep -q 'flow_count=$(( (n + 1) * 2 ))'"
+    wait_until 30 sh -c "ovs-ofctl dump-aggregate br0 | grep 'flow_count=$(( (n + 1) * 2 ))' >/dev/null"
 }
 
 # measure: "Mpps cycles_per_packet" of the PMD thread over SECONDS_PER_RUN.

@@ -45,7 +45,7 @@ cleanup() {
     fi
     purge=
     for p in $installed_by_us; do
-        dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -qv not-installed \
+        dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -v not-installed >/dev/null \
             && purge="$purge $p"
     done
     if [ -n "$purge" ]; then
@@ -83,7 +83,7 @@ wait_for() {
 }
 
 lane_is_active() {
-    ovs-appctl dvel/lane-show e1 | grep -q "^  \* lane $1:"
+    ovs-appctl dvel/lane-show e1 | grep "^  \* lane $1:" >/dev/null
 }
 
 restart_ovs() {
@@ -95,7 +95,7 @@ restart_ovs() {
 export DEBIAN_FRONTEND=noninteractive
 tools=
 for p in debhelper dpkg-dev fakeroot lintian man-db; do
-    dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -q 'ok installed' \
+    dpkg-query -W -f='${Status}' $p 2>/dev/null | grep 'ok installed' >/dev/null \
         || tools="$tools $p"
 done
 if [ -n "$tools" ]; then
@@ -143,7 +143,7 @@ if ! /sbin/runlevel >/dev/null 2>&1; then
     chmod +x /sbin/runlevel
 fi
 for p in openvswitch-switch openvswitch-common python3-openvswitch; do
-    dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -q 'ok installed' \
+    dpkg-query -W -f='${Status}' $p 2>/dev/null | grep 'ok installed' >/dev/null \
         || installed_by_us="$installed_by_us $p"
 done
 installed_by_us="$installed_by_us openvswitch-switch-dvel"
@@ -156,19 +156,19 @@ service openvswitch-switch start >/dev/null
 wait_for "ovsdb-server" test -S "$rundir/db.sock"
 [ "$(vswitchd_exe)" = $stock_vswitchd ] \
     || fail "installing changed the running switch: $(vswitchd_exe)"
-update-alternatives --query ovs-vswitchd | grep -qx "Alternative: $dvel_vswitchd" \
+update-alternatives --query ovs-vswitchd | grep -x "Alternative: $dvel_vswitchd" >/dev/null \
     || fail "ovs-vswitchd-dvel is not an alternative"
 say "ok: installed, registered as an alternative, stock switch still runs"
 
 # Manuals and commands.
 for page in dvel-ctl dvel-db dvel-lane-emu ovs-vswitchd-dvel; do
     man -w "$page" >/dev/null || fail "no man page for $page"
-    man "$page" 2>/dev/null | grep -q . || fail "man $page is empty"
+    man "$page" 2>/dev/null | grep . >/dev/null || fail "man $page is empty"
 done
-man 5 dvel 2>/dev/null | grep -q 'EVC TABLE' || fail "man 5 dvel"
+man 5 dvel 2>/dev/null | grep 'EVC TABLE' >/dev/null || fail "man 5 dvel"
 [ -f /usr/share/bash-completion/completions/dvel-ctl ] \
     || fail "no bash completion"
-dvel-ctl --version | grep -q '^dvel-ctl (dvel)' || fail "dvel-ctl --version"
+dvel-ctl --version | grep '^dvel-ctl (dvel)' >/dev/null || fail "dvel-ctl --version"
 say "ok: man pages, bash completion, dvel-ctl"
 
 # The database exists and the stock ovsdb-server serves it.
@@ -183,7 +183,7 @@ update-alternatives --set ovs-vswitchd $dvel_vswitchd
 restart_ovs
 service openvswitch-switch-dvel start >/dev/null
 wait_for "ovs-vswitchd-dvel" test "$(vswitchd_exe)" = $dvel_vswitchd
-ovs-vsctl get Open_vSwitch . datapath_types | grep -q dvel \
+ovs-vsctl get Open_vSwitch . datapath_types | grep dvel >/dev/null \
     || fail "datapath type dvel not offered"
 say "ok: the stock service runs ovs-vswitchd-dvel"
 
@@ -238,7 +238,7 @@ wait_for "lane west active after reinstall" lane_is_active west
   "$(ovsdb-tool schema-version /usr/share/dvel/dvel.ovsschema)" ] \
     || fail "the upgrade did not convert the dvel database"
 ls $db.backup1.0.0-* >/dev/null 2>&1 || fail "no backup of the old database"
-dvel-ctl get Lane west vlan | grep -qx 100 || fail "the lane was lost"
+dvel-ctl get Lane west vlan | grep -x 100 >/dev/null || fail "the lane was lost"
 say "ok: reinstalling converts the database, restarts the dvel switch and keeps the circuit"
 
 # ---------------------------------------------------------------- go back
@@ -261,13 +261,13 @@ for exe in /proc/[0-9]*/exe; do
             fail "still running after remove: $(readlink "$exe")" ;;
     esac
 done
-update-alternatives --query ovs-vswitchd | grep -q dvel \
+update-alternatives --query ovs-vswitchd | grep dvel >/dev/null \
     && fail "the alternative was not removed"
 [ -f /var/lib/openvswitch/dvel.db ] || fail "remove deleted the database"
 say "ok: removed; nothing of dvel runs; the database is kept"
 
 apt-get purge -y -q openvswitch-switch-dvel > "$work/purge.log" 2>&1 \
     || { cat "$work/purge.log"; fail "apt-get purge"; }
-ls /var/lib/openvswitch/ | grep -q dvel && fail "purge left dvel files"
+ls /var/lib/openvswitch/ | grep dvel >/dev/null && fail "purge left dvel files"
 say "ok: purged; no dvel files left"
 say "all package checks passed"

@@ -67,7 +67,7 @@ if [ $binary = yes ]; then
         rpm -qlp "$rpm" 2>/dev/null | sed 's/^/  /'
     done
     rpm -qlp "$work"/RPMS/*/openvswitch-dvel-"$version"-*.rpm 2>/dev/null \
-        | grep -qx /usr/sbin/ovs-vswitchd-dvel \
+        | grep -x /usr/sbin/ovs-vswitchd-dvel >/dev/null \
         || fail "the binary RPM has no ovs-vswitchd-dvel"
     say "ok: binary RPM"
 fi
