@@ -50,6 +50,12 @@
 #   --policy=P      the EVC's policy (default max-throughput; dvel only)
 #   --out=DIR       where logs, the summary and the plot go
 #                   (default lab-out/)
+#   --realtime      run the two switches and the three lane emulators
+#                   under SCHED_FIFO (chrt -f 10), as if each had a core of
+#                   its own: on a small shared machine, ordinary scheduling
+#                   can hold a switch off its ports for milliseconds, which
+#                   probes every millisecond take for a dead lane.  The
+#                   hosts and their traffic keep ordinary scheduling.
 #
 # Must run as root.  It tears down everything it created on exit, on
 # Ctrl-C and on failure, and touches nothing else.
@@ -65,6 +71,7 @@ interval=10
 policy=max-throughput
 out=$top/lab-out
 state=
+rt=
 for arg; do
     case $arg in
         --demo) mode=demo ;;
@@ -77,6 +84,7 @@ for arg; do
         --interval=*) interval=${arg#*=} ;;
         --policy=*) policy=${arg#*=} ;;
         --out=*) out=${arg#*=} ;;
+        --realtime) rt="chrt -f 10" ;;
         -h|--help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "$0: unknown argument $arg (try --help)" >&2; exit 1 ;;
     esac
@@ -113,6 +121,10 @@ for prog in $progs; do
         exit 1
     }
 done
+if test -n "$rt" && ! $rt true 2>/dev/null; then
+    echo "$0: --realtime: this machine does not allow SCHED_FIFO (chrt -f 10 failed)" >&2
+    exit 1
+fi
 stock_vswitchd=$OVS_BUILDDIR/vswitchd/ovs-vswitchd
 if test $switch = ovs-bfd && test ! -x $stock_vswitchd; then
     echo "$0: $stock_vswitchd not found (utilities/dvel-setup.sh builds it)" >&2
@@ -276,7 +288,7 @@ start_switch () {
             other_config:dpdk-socket-mem=128 other_config:dpdk-socket-limit=128 \
             "other_config:dpdk-extra=--file-prefix=$tag-$sw --no-pci --no-telemetry"
     fi
-    on $sw ip netns exec $tag-$sw $vswitchd unix:$work/$sw/db.sock \
+    on $sw ip netns exec $tag-$sw $rt $vswitchd unix:$work/$sw/db.sock \
         --detach --no-chdir --pidfile=$work/$sw/ovs-vswitchd.pid \
         --log-file=$work/$sw/ovs-vswitchd.log -vconsole:off \
         --unixctl=$work/$sw/vswitchd.ctl 2>/dev/null
@@ -348,7 +360,7 @@ ip -n $tag-h1 addr add 10.77.0.1/24 dev eth0
 ip -n $tag-h2 addr add 10.77.0.2/24 dev eth0
 
 for i in 1 2 3; do
-    ip netns exec $tag-wan dvel-lane-emu --detach --no-chdir \
+    ip netns exec $tag-wan $rt dvel-lane-emu --detach --no-chdir \
         --pidfile=$work/emu$i.pid --log-file=$work/emu$i.log \
         --unixctl=$work/emu$i.ctl -vconsole:off ${lane_emu_args[i-1]} a$i b$i \
         2>/dev/null
@@ -365,6 +377,7 @@ if test $switch = dvel; then
 else
     echo "  ports: $ports; stock ovs-vswitchd, BFD every $interval ms on each lane, fast-failover group l1, l2, l3"
 fi
+test -n "$rt" && echo "  switches and lane emulators under SCHED_FIFO ($rt)"
 
 # Wait until the EVC is up on both sides and h1 reaches h2 (ovs-bfd: until
 # every lane's BFD session is up on both sides, which takes a few seconds
@@ -516,11 +529,13 @@ pids=()
     grep -h '|evc|INFO|e1: lane [a-z0-9]* -> ' $work/s1/ovs-vswitchd.log \
         | sed 's/|[0-9]*|evc|INFO|/ /; s/^/  /'
     echo
-    read -r _ rx _ lost _ run _ run_at _ run_ms < $work/seq.txt
+    read -r _ rx _ lost _ run _ run_at _ run_ms _ sent_at _ gap_ms _ \
+        < $work/seq.txt
     echo "Numbered stream (1000 frames/s): $rx received, $lost lost in all" \
          "(the lossy lanes' share too); the longest interruption lost $run" \
-         "frames in a row, ${run_ms} ms, starting" \
-         "$(awk -v t=$run_at -v f=$fail_at 'BEGIN { printf "%+.3f", t - f }') s" \
+         "frames in a row; the frames either side of it were sent ${gap_ms} ms" \
+         "apart, the first" \
+         "$(awk -v t=$sent_at -v f=$fail_at 'BEGIN { printf "%+.3f", t - f }') s" \
          "from the failure."
     echo "(Probes every $interval ms, detect-mult 3: the lane is declared" \
          "down $((3 * interval)) ms after its last reply, $((2 * interval))-$((3 * interval)) ms" \

@@ -20,12 +20,17 @@
 #   link-down  the far end of s1's lane port goes down ("ip link set
 #              aN down" in the wan namespace), so that s1's port loses
 #              carrier and Open vSwitch reports its link down.
-# For each run: frames lost, the interruption (the longest run of frames
-# lost / RATE) and when s1 logged its move, counted from the failure
-# (estimated from the last frame through, less the lane's delay, within
-# the time the failing command ran).  Frames lost at the end of a stream,
-# when traffic had not come back before it ended, count too: such a run is
-# "unrecovered", its interruption at least what was lost.
+# For each run: frames lost, the interruption and when s1 logged its
+# move, counted from the failure.  The interruption is how long the frames
+# sent were lost: of the gaps in which frames were lost, the widest by
+# the send times the frames carry (the time between the sending of the
+# frames either side, less one frame's spacing), so that neither a sender
+# that falls behind and catches up nor a receiver held up changes it.
+# The failure is taken to be when the last frame through before that gap
+# was sent (it reached the lane within a fraction of a millisecond), kept
+# within the time the failing command ran.  Frames lost at the end of a
+# stream, when traffic had not come back before it ended, count too: such
+# a run is "unrecovered", its interruption at least what was lost / RATE.
 #
 # Part "norefresh" runs part lab again with Dvel_Global
 # other_config:datapath-refresh=false on both switches: after a failover,
@@ -59,7 +64,10 @@
 #   per interval and failure, default 5), RATE (frames/s, default 10000),
 #   LANE_DELAY_MS (default 5), KINDS (failures, default "outage
 #   link-down"), LAB_PORTS (the lab's --ports, default
-#   system), STEADY_SECONDS (default 5), EVCS (default "10 1000 10000"),
+#   system), LAB_REALTIME (yes: the lab's --realtime, switches and lane
+#   emulators under SCHED_FIFO; the stream keeps ordinary scheduling: a
+#   sender of 10 000 frames/s in Python under SCHED_FIFO took enough of
+#   the two cores to make everything worse; default no), STEADY_SECONDS (default 5), EVCS (default "10 1000 10000"),
 #   OVS_BUILDDIR (default /var/cache/dvel/ovs), OUT (default
 #   bench-out/failover-time), where the CSVs and the PNG go (part lab:
 #   failover-runs.csv and failover.csv; part norefresh: the same, named
@@ -80,6 +88,9 @@ RATE=${RATE:-10000}
 LANE_DELAY_MS=${LANE_DELAY_MS:-5}
 KINDS=${KINDS:-outage link-down}
 LAB_PORTS=${LAB_PORTS:-system}
+LAB_REALTIME=${LAB_REALTIME:-no}
+lab_rt=
+test "$LAB_REALTIME" = yes && lab_rt=--realtime
 STEADY_SECONDS=${STEADY_SECONDS:-5}
 EVCS=${EVCS:-10 1000 10000}
 OUT=${OUT:-$top/bench-out/failover-time}
@@ -293,7 +304,8 @@ stream_start () {
     stream_frames=$((RATE * $1))
 }
 # stream_stop: waits for the sender, stops the receiver and sets 'summary'
-# to its summary, "received N lost N longest_run R run_at T run_ms M", and
+# to its summary, "received N lost N longest_run R run_at T run_ms M
+# sent_at S gap_ms G" (see utilities/dvel-lab-traffic.py), and
 # 'stream_tail' to the frames lost at the end of the stream, after the
 # last one received (which the receiver cannot count): 0 unless they are
 # more than 10 ms of the stream, when traffic had not come back by the
@@ -370,26 +382,37 @@ failover_run () {
 
     # The move, as s1 logged it, and when the failure came: while the
     # command ran, between t_fail and t_done; the last frame through
-    # before the longest run arrived one lane delay after it, if that run
-    # was this failure.
+    # before the interruption was sent just before it, if that
+    # interruption was this failure.
     local ts
     ts=$(move_time $victim $n0)
     set -- $summary
-    local lost=$4 longest=$6 run_at=$8 result
+    local lost=$4 longest=$6 sent_at=${12} gap_ms=${14} result
     if test "$2" = 0; then
         return 1                # Nothing came through: no lane carried it.
     fi
     result=$(awk -v kind=$kind -v iv=$iv -v run=$run -v rate=$RATE \
-        -v lost=$lost -v longest=$longest -v run_at=$run_at -v ts=$ts \
-        -v t0=$t_fail -v t1=$t_done -v delay=$LANE_DELAY_MS -v moved=$moved \
+        -v lost=$lost -v longest=$longest -v sent_at=$sent_at -v ts=$ts \
+        -v gap_ms=$gap_ms -v t0=$t_fail -v t1=$t_done -v moved=$moved \
         -v tail=$stream_tail '
     BEGIN {
-        fail = run_at - delay / 1000
+        fail = sent_at
+        interruption = longest ? gap_ms - 1000 / rate : 0
+        # A run longer than all the frames lost is frames reordered, not
+        # lost: count only what was lost.
+        if (longest > lost) {
+            longest = lost
+            interruption = lost * 1000 / rate
+        }
         # Traffic that had not come back when the stream ended: the
         # interruption is at least what was lost after the last frame
         # received ("unrecovered"), and the failure is only known to
         # within the command.
-        if (tail > longest) { longest = tail; fail = t0 }
+        if (tail * 1000 / rate > interruption) {
+            longest = tail
+            interruption = tail * 1000 / rate
+            fail = t0
+        }
         lost += tail
         fail = fail < t0 ? t0 : fail > t1 ? t1 : fail
         # A move before the command, or well before the failure (more than
@@ -399,11 +422,8 @@ failover_run () {
             exit
         }
         dec = ts > 0 ? sprintf("%.1f", (ts + 0.0005 - fail) * 1000) : ""
-        # A run longer than all the frames lost is frames reordered, not
-        # lost: count only what was lost.
-        if (longest > lost) { longest = lost }
         printf "%s,%d,%d,%d,%d,%.1f,%s,%s\n", kind, iv, run, lost, longest,
-               longest * 1000 / rate, dec,
+               interruption, dec,
                (moved != "yes" ? "no-failover" : (tail > 0 ? "unrecovered" : "ok"))
     }')
     if test "$result" = spurious; then
@@ -411,7 +431,7 @@ failover_run () {
     fi
     echo "$result" >> $runs_csv
     echo "$result" | awk -F, '{
-        printf "  %-9s %4d ms  run %d: lost %5d, longest run %5d = %7.1f ms, moved after %6s ms%s\n",
+        printf "  %-9s %4d ms  run %d: lost %5d, longest run %5d, interruption %7.1f ms, moved after %6s ms%s\n",
                $1, $2, $3, $4, $5, $6, $7 == "" ? "?" : $7,
                $8 == "ok" ? "" : $8 == "unrecovered" ? "  (traffic not back when the stream ended: at least that)" \
                              : "  (NO FAILOVER while the stream ran)"
@@ -535,7 +555,7 @@ lab_part () {
     local first
     first=$(echo $INTERVALS | awk '{ print $1 }')
     dvel-lab.sh --start --state="$lab_state" --out="$bench/lab" \
-        --ports=$LAB_PORTS --interval=$first --policy=preference \
+        --ports=$LAB_PORTS $lab_rt --interval=$first --policy=preference \
         > $bench/lab-start.log 2>&1 || {
         cat $bench/lab-start.log
         return 1
@@ -551,7 +571,8 @@ lab_part () {
     steady_csv=$bench/steady.txt
     : > $steady_csv
     echo "Lanes: $LANE_DELAY_MS ms each way, no jitter, loss or rate limit;" \
-         "stream: $RATE frames/s; $REPS runs per interval and failure"
+         "stream: $RATE frames/s; $REPS runs per interval and failure;" \
+         "switches and emulators under SCHED_FIFO: $LAB_REALTIME"
     for iv in $INTERVALS; do
         for sw in s1 s2; do
             dctl $sw --wait set Lane l1 probe_interval=$iv \
@@ -566,9 +587,10 @@ lab_part () {
     local csv=$OUT/failover$sfx.csv
     summarize $csv
     echo
-    echo "lost: frames of the $RATE/s stream lost in a run; interrupt_ms: the longest"
-    echo "run of frames lost / rate; moved_ms: when s1 logged the move, counted from"
-    echo "the failure (estimated from the last frame through; the log counts in ms);"
+    echo "lost: frames of the $RATE/s stream lost in a run; interrupt_ms: the widest"
+    echo "gap in which frames were lost, by when the frames either side were sent,"
+    echo "less one frame's spacing; moved_ms: when s1 logged the move, counted from"
+    echo "the failure (when the last frame through was sent; the log counts in ms);"
     echo "failed: runs in which the EVC did not move while the stream ran; unrec:"
     echo "runs in which traffic was not back when the stream ended (counted, with"
     echo "what was lost until then).  After an outage, replies already on their way"
@@ -586,7 +608,7 @@ set logscale xy
 set xrange [0.7:150]
 set xtics ("1" 1, "3" 3, "10" 10, "30" 30, "100" 100)
 set xlabel "probe interval, ms (detect-mult 3)"
-set ylabel "interruption, ms (longest run of frames lost)"
+set ylabel "interruption, ms (widest gap of frames lost, by send time)"
 set key top left
 set grid
 plot "< grep '^outage,' $csv" using 2:6:6:7 with yerrorlines title "lane outage: median, up to max", \
@@ -612,11 +634,12 @@ bfd_part () {
     steady_csv=$bench/steady-bfd.txt
     : > $steady_csv
     echo "Lanes: $LANE_DELAY_MS ms each way, no jitter, loss or rate limit;" \
-         "stream: $RATE frames/s; $REPS runs per interval and failure"
+         "stream: $RATE frames/s; $REPS runs per interval and failure;" \
+         "switches and emulators under SCHED_FIFO: $LAB_REALTIME"
     local iv rc
     for iv in $INTERVALS; do
         dvel-lab.sh --start --switch=ovs-bfd --state="$lab_state" \
-            --out="$bench/lab-bfd" --ports=$LAB_PORTS --interval=$iv \
+            --out="$bench/lab-bfd" --ports=$LAB_PORTS $lab_rt --interval=$iv \
             > $bench/lab-start.log 2>&1 || {
             cat $bench/lab-start.log
             return 1
