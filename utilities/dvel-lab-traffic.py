@@ -18,18 +18,16 @@ long the EVC was interrupted, and a TCP stream that tells its throughput.
 
   dvel-lab-traffic.py seq-recv PORT SUMMARY-FILE
       Receives the stream until SIGTERM, then writes one line:
-      "received N lost N longest_run R run_at T run_ms M sent_at S
-      gap_ms G".  The run is the longest interruption: of the gaps in
-      which frames were lost, the one whose two ends were sent furthest
-      apart, by the send times the frames carry.  R is the frames lost
-      in it, T the wall-clock time (seconds since the epoch) the last
-      frame before it was received, M the time from then to the next
-      frame received, S when that last frame was sent and G the time
-      between the sending of the frames on either side.  Send times
-      measure the interruption whatever the pacing: a sender held up and
-      catching up in a burst puts more frames than its rate in a gap, a
-      sender held up within the gap fewer, and a receiver held up only
-      delays what it reads.
+      "received N lost N longest_run R sent_at S gap_ms G".  The run is
+      the longest interruption: of the gaps in which frames were lost,
+      the one whose two ends were sent furthest apart, by the send times
+      the frames carry.  R is the frames lost in it, S the wall-clock
+      time (seconds since the epoch) the last frame before it was sent
+      and G the time between the sending of the frames on either side.
+      Send times measure the interruption whatever the pacing: a sender
+      held up and catching up in a burst puts more frames than its rate
+      in a gap, a sender held up within the gap fewer, and a receiver
+      held up only delays what it reads.
   dvel-lab-traffic.py seq-send HOST PORT RATE SECONDS
       Sends RATE frames per second for SECONDS seconds.
   dvel-lab-traffic.py tcp-recv PORT LOG-FILE
@@ -55,17 +53,15 @@ def seq_recv(port, summary):
     # against the switches.  The kernel caps it at net.core.rmem_max.
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     s.bind(("0.0.0.0", int(port)))
-    state = {"n": 0, "last_seq": -1, "last_t": 0.0, "last_sent": 0.0,
-             "run": 0, "run_at": 0.0, "run_s": 0.0, "run_sent": 0.0,
-             "gap_s": 0.0}
+    state = {"n": 0, "last_seq": -1, "last_sent": 0.0,
+             "run": 0, "run_sent": 0.0, "gap_s": 0.0}
 
     def finish(*_):
         lost = state["last_seq"] + 1 - state["n"]
         with open(summary, "w") as f:
-            f.write("received %d lost %d longest_run %d run_at %.3f "
-                    "run_ms %.1f sent_at %.6f gap_ms %.2f\n"
+            f.write("received %d lost %d longest_run %d sent_at %.6f "
+                    "gap_ms %.2f\n"
                     % (state["n"], max(lost, 0), state["run"],
-                       state["run_at"], state["run_s"] * 1000,
                        state["run_sent"], state["gap_s"] * 1000))
         sys.exit(0)
 
@@ -76,7 +72,6 @@ def seq_recv(port, summary):
         if len(data) < HDR.size:
             continue
         seq, sent = HDR.unpack_from(data)
-        now = time.time()
         if seq <= state["last_seq"]:
             state["n"] += 1     # Late, out of order: not lost after all.
             continue
@@ -84,12 +79,9 @@ def seq_recv(port, summary):
         gap = sent - state["last_sent"]
         if run and gap > state["gap_s"] and state["last_seq"] >= 0:
             state["run"] = run
-            state["run_at"] = state["last_t"]
-            state["run_s"] = now - state["last_t"]
             state["run_sent"] = state["last_sent"]
             state["gap_s"] = gap
         state["last_seq"] = seq
-        state["last_t"] = now
         state["last_sent"] = sent
         state["n"] += 1
 

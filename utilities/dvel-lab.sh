@@ -529,8 +529,7 @@ pids=()
     grep -h '|evc|INFO|e1: lane [a-z0-9]* -> ' $work/s1/ovs-vswitchd.log \
         | sed 's/|[0-9]*|evc|INFO|/ /; s/^/  /'
     echo
-    read -r _ rx _ lost _ run _ run_at _ run_ms _ sent_at _ gap_ms _ \
-        < $work/seq.txt
+    read -r _ rx _ lost _ run _ sent_at _ gap_ms _ < $work/seq.txt
     echo "Numbered stream (1000 frames/s): $rx received, $lost lost in all" \
          "(the lossy lanes' share too); the longest interruption lost $run" \
          "frames in a row; the frames either side of it were sent ${gap_ms} ms" \

@@ -67,7 +67,8 @@
 #   system), LAB_REALTIME (yes: the lab's --realtime, switches and lane
 #   emulators under SCHED_FIFO; the stream keeps ordinary scheduling: a
 #   sender of 10 000 frames/s in Python under SCHED_FIFO took enough of
-#   the two cores to make everything worse; default no), STEADY_SECONDS (default 5), EVCS (default "10 1000 10000"),
+#   the two cores to make everything worse; default no), STEADY_SECONDS
+#   (default 5), EVCS (default "10 1000 10000"),
 #   OVS_BUILDDIR (default /var/cache/dvel/ovs), OUT (default
 #   bench-out/failover-time), where the CSVs and the PNG go (part lab:
 #   failover-runs.csv and failover.csv; part norefresh: the same, named
@@ -304,8 +305,8 @@ stream_start () {
     stream_frames=$((RATE * $1))
 }
 # stream_stop: waits for the sender, stops the receiver and sets 'summary'
-# to its summary, "received N lost N longest_run R run_at T run_ms M
-# sent_at S gap_ms G" (see utilities/dvel-lab-traffic.py), and
+# to its summary, "received N lost N longest_run R sent_at S gap_ms G"
+# (see utilities/dvel-lab-traffic.py), and
 # 'stream_tail' to the frames lost at the end of the stream, after the
 # last one received (which the receiver cannot count): 0 unless they are
 # more than 10 ms of the stream, when traffic had not come back by the
@@ -387,7 +388,7 @@ failover_run () {
     local ts
     ts=$(move_time $victim $n0)
     set -- $summary
-    local lost=$4 longest=$6 sent_at=${12} gap_ms=${14} result
+    local lost=$4 longest=$6 sent_at=$8 gap_ms=${10} result
     if test "$2" = 0; then
         return 1                # Nothing came through: no lane carried it.
     fi
