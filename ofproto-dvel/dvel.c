@@ -341,6 +341,14 @@ dvel_configure_dp_refresh(void)
                                             "datapath-refresh", true));
 }
 
+/* Called at the start of each main-loop iteration, before Open vSwitch
+ * runs its bridges. */
+void
+dvel_iteration_start(void)
+{
+    evc_note_iteration_start();
+}
+
 void
 dvel_run(void)
 {
@@ -387,6 +395,7 @@ dvel_run(void)
 void
 dvel_refresh(void)
 {
+    evc_note_iteration_start();
     if (evc_run()) {
         status_dirty = true;
     }

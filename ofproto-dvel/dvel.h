@@ -25,6 +25,7 @@
 struct simap;
 
 void dvel_init(const char *ovs_remote);
+void dvel_iteration_start(void);
 void dvel_run(void);
 void dvel_wait(void);
 void dvel_get_memory_usage(struct simap *);

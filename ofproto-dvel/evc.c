@@ -85,6 +85,13 @@ static uint64_t probe_seqno;
 static struct hmapx status_evcs = HMAPX_INITIALIZER(&status_evcs);
 static bool status_all = true;
 
+/* The EVCs that moved and whose rules and datapath flows have not yet
+ * changed over (see evc_note_moves_done()), and when the current main-loop
+ * iteration began (wall clock, microseconds): the time a failure that
+ * does not come from the probes, a link going down for one, is seen. */
+static struct hmapx moving_evcs = HMAPX_INITIALIZER(&moving_evcs);
+static long long int iteration_wall_usec;
+
 /* Every lane, by 'probe_id': the probe engine names the lanes whose state
  * changed by it. */
 static struct hmap lanes_by_probe_id = HMAP_INITIALIZER(&lanes_by_probe_id);
@@ -190,6 +197,7 @@ evc_destroy(struct dvel_evc *evc)
     struct dvel_lane *lane;
 
     hmapx_find_and_delete(&status_evcs, evc);
+    hmapx_find_and_delete(&moving_evcs, evc);
     evc_remove_flows(evc, ofproto_lookup(evc->bridge));
     HMAP_FOR_EACH_POP (lane, node, &evc->lanes) {
         lane_destroy(lane);
@@ -1029,6 +1037,19 @@ evc_switch(struct dvel_evc *evc, struct dvel_lane *new, const char *why)
 
     evc->active = new;
     evc->last_change = time_wall_msec();
+    evc->move_usec = time_wall_usec();
+    evc->move_cause_usec = MIN(iteration_wall_usec, evc->move_usec);
+    evc->move_done_usec = 0;
+    if (failover) {
+        /* Down by its probes: the probe thread's verdict came first. */
+        struct probe_status ps;
+        if (old->usable && probe_engine_get_status(old->probe_id, &ps)
+            && ps.state == PROBE_DOWN && ps.state_wall_usec
+            && ps.state_wall_usec < evc->move_cause_usec) {
+            evc->move_cause_usec = ps.state_wall_usec;
+        }
+    }
+    hmapx_add(&moving_evcs, evc);
     if (old && new) {
         evc->n_switches++;
         lane_select_switched(&evc->sel, time_msec());
@@ -1650,6 +1671,33 @@ evc_reevaluate_probed(const uint32_t *ids, size_t n)
     return changed;
 }
 
+/* Records the start of a main-loop iteration, before Open vSwitch looks at
+ * its ports: what dvel finds changed in this iteration was seen then. */
+void
+evc_note_iteration_start(void)
+{
+    iteration_wall_usec = time_wall_usec();
+}
+
+/* Records, for the EVCs that moved, when their rules and (see dp-refresh.c)
+ * datapath flows are in: for dvel/evc-show, how long a move takes from
+ * its cause to the traffic's new path. */
+static void
+evc_note_moves_done(void)
+{
+    struct hmapx_node *node;
+    long long int now = 0;
+
+    HMAPX_FOR_EACH_SAFE (node, &moving_evcs) {
+        struct dvel_evc *evc = node->data;
+        if (!evc->flows_dirty) {
+            now = now ? now : time_wall_usec();
+            evc->move_done_usec = now;
+            hmapx_delete(&moving_evcs, node);
+        }
+    }
+}
+
 /* The main-loop step: evaluates every EVC when the database, a run-time
  * command or the bridges' ports changed since the last evaluation, and
  * otherwise only repairs flows that someone deleted, so that an idle switch
@@ -1689,6 +1737,7 @@ evc_run(void)
     }
     free(probed);
     dp_refresh_run();
+    evc_note_moves_done();
     return changed;
 }
 
@@ -1967,6 +2016,19 @@ evc_format(const struct dvel_evc *evc, struct ds *s)
     format_smap(&status, s);
     ds_put_char(s, '\n');
     smap_destroy(&status);
+
+    if (evc->move_usec) {
+        ds_put_format(s, "  last move: at %lld.%06lld, %lld us after its "
+                      "cause was seen, ", evc->move_usec / 1000000,
+                      evc->move_usec % 1000000,
+                      evc->move_usec - evc->move_cause_usec);
+        if (evc->move_done_usec) {
+            ds_put_format(s, "flows changed over %lld us after the move\n",
+                          evc->move_done_usec - evc->move_usec);
+        } else {
+            ds_put_cstr(s, "flows not changed over yet\n");
+        }
+    }
 
     struct dvel_flow_set tmp;
     const struct dvel_flow_set *flows = evc_installed_flows(evc, &tmp);

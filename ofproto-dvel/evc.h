@@ -105,6 +105,14 @@ struct dvel_evc {
     unsigned int n_switches;    /* Moves from one lane to another... */
     unsigned int n_failovers;   /* ...of which away from a lane down. */
     char *last_reason;
+    /* How long the last move took, for dvel/evc-show: wall-clock
+     * microseconds of when its cause was seen (the main-loop iteration
+     * that saw it began, or the probes declared the lane down), of the
+     * move, and of its rules and datapath flows changing over (0 until
+     * they have). */
+    long long int move_cause_usec;
+    long long int move_usec;
+    long long int move_done_usec;
     struct lane_select_evc sel; /* Hysteresis state. */
     long long int next_select;  /* OVS time to compare lanes again. */
     bool established;           /* Had valid configuration last run. */
@@ -131,6 +139,7 @@ void evc_destroy_all(void);
 struct ovsdb_idl;
 void evc_reconfigure(struct ovsdb_idl *);
 bool evc_run(void);
+void evc_note_iteration_start(void);
 void evc_wait(void);
 
 struct dvel_evc *evc_find_by_name(const char *);

@@ -72,6 +72,8 @@ __wrap_bridge_run(void)
     /* Bridges are created and destroyed only in here: keep the probe
      * thread off them meanwhile. */
     stopwatch_start("bridge_run", time_usec());
+
+    dvel_iteration_start();
     probe_io_bridges_lock();
     __real_bridge_run();
     probe_io_bridges_unlock();

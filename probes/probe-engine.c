@@ -111,6 +111,8 @@ struct probe_session {
     bool in_heap;               /* In 'timers'. */
     char *reason;
     long long int state_since;
+    long long int state_wall_usec;  /* Wall clock at the last change, for
+                                     * timing what the change caused. */
     uint64_t n_down;
 
     struct responder responder;
@@ -293,6 +295,7 @@ session_set_state(struct probe_session *s, enum probe_state state,
     free(s->reason);
     s->reason = reason;
     s->state_since = time_msec();
+    s->state_wall_usec = time_wall_usec();
     note_changed(s);
 }
 
@@ -987,6 +990,7 @@ probe_engine_get_status(uint32_t id, struct probe_status *st)
         st->n_delays = sum.n_delays;
         st->n_slrs = sum.n_slrs;
         st->n_down = s->n_down;
+        st->state_wall_usec = s->state_wall_usec;
         st->rtt_p50_ns = sum.n_window ? sum.p50 : -1;
         st->rtt_p99_ns = sum.n_window ? sum.p99 : -1;
         st->variation_ns = sum.n_window > 1 ? sum.variation : -1;

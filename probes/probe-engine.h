@@ -137,6 +137,8 @@ struct probe_status {
     double far_loss_short, near_loss_short;        /* -1: not measured. */
     double far_loss_long, near_loss_long;
     uint64_t n_delays, n_slrs, n_down;
+    long long int state_wall_usec;  /* When 'state' last changed, wall-clock
+                                     * microseconds (0: not since start). */
 };
 bool probe_engine_get_status(uint32_t id, struct probe_status *);
 
