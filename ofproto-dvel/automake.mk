@@ -61,6 +61,8 @@ ofproto_dvel_ovs_vswitchd_dvel_SOURCES = \
 	ofproto-dvel/lane-probe.h \
 	ofproto-dvel/lane-select.c \
 	ofproto-dvel/lane-select.h \
+	ofproto-dvel/link-watch.c \
+	ofproto-dvel/link-watch.h \
 	ofproto-dvel/dvel-unixctl.c \
 	ofproto-dvel/dvel-unixctl.h \
 	ofproto-dvel/vswitchd-hooks.c \

@@ -24,6 +24,7 @@
 #include "ofproto-dvel/dvel-idl.h"
 #include "ofproto-dvel/dvel-unixctl.h"
 #include "ofproto-dvel/evc.h"
+#include "ofproto-dvel/link-watch.h"
 #include "hmapx.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
@@ -132,6 +133,7 @@ dvel_init(const char *remote)
 
     dvel_connect(remote);
     probe_io_init();
+    link_watch_init();
     dvel_unixctl_register();
 }
 
@@ -342,11 +344,18 @@ dvel_configure_dp_refresh(void)
 }
 
 /* Called at the start of each main-loop iteration, before Open vSwitch
- * runs its bridges. */
+ * runs its bridges: a lane port that the kernel says lost its carrier is
+ * left now (see link-watch.c). */
 void
 dvel_iteration_start(void)
 {
     evc_note_iteration_start();
+    if (link_watch_run()) {
+        evc_links_changed();
+        if (evc_run()) {
+            status_dirty = true;
+        }
+    }
 }
 
 void
@@ -417,6 +426,7 @@ void
 dvel_wait(void)
 {
     probe_io_wait();
+    link_watch_wait();
     ovsdb_idl_wait(ovs_idl);
     ovsdb_idl_wait(dvel_idl);
     evc_wait();
@@ -445,6 +455,7 @@ void
 dvel_exit(void)
 {
     probe_io_exit();
+    link_watch_destroy();
     evc_destroy_all();
     probe_engine_destroy_all();
     probe_io_dp_sweep();

@@ -34,6 +34,7 @@
 #include "ofproto-dvel/dp-refresh.h"
 #include "ofproto-dvel/dvel.h"
 #include "ofproto-dvel/evc-rules.h"
+#include "ofproto-dvel/link-watch.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofpbuf.h"
@@ -602,6 +603,10 @@ port_missing(const char *what, const char *port, const char *bridge)
     return msg;
 }
 
+/* Whether the port can carry a lane, and if not why.  For a port on a
+ * Linux device, the kernel's latest word on its link, when there is one,
+ * is taken over the bridge's, which is an iteration of the main loop
+ * older (see link-watch.c). */
 static bool
 port_is_up(const struct ofproto *ofproto, ofp_port_t ofp_port, char **why)
 {
@@ -611,12 +616,21 @@ port_is_up(const struct ofproto *ofproto, ofp_port_t ofp_port, char **why)
         *why = xstrdup("port not in the bridge");
         return false;
     }
-    if (ofport->pp.config & OFPUTIL_PC_PORT_DOWN) {
+
+    enum link_watch_state kernel = link_watch_get(ofport->netdev);
+    if (ofport->pp.config & OFPUTIL_PC_PORT_DOWN
+        || kernel == LINK_WATCH_ADMIN_DOWN) {
         *why = xasprintf("port %s is administratively down",
                          netdev_get_name(ofport->netdev));
         return false;
     }
-    if (ofport->pp.state & OFPUTIL_PS_LINK_DOWN) {
+    if (kernel == LINK_WATCH_NO_CARRIER) {
+        *why = xasprintf("port %s has no carrier",
+                         netdev_get_name(ofport->netdev));
+        return false;
+    }
+    if (kernel == LINK_WATCH_UNKNOWN
+        && ofport->pp.state & OFPUTIL_PS_LINK_DOWN) {
         *why = xasprintf("port %s link down",
                          netdev_get_name(ofport->netdev));
         return false;
@@ -1677,6 +1691,15 @@ void
 evc_note_iteration_start(void)
 {
     iteration_wall_usec = time_wall_usec();
+}
+
+/* Makes the next evc_run() look at every EVC: the kernel reported a
+ * device's link changed before the bridges know (see link-watch.c), which
+ * world_signature() cannot see. */
+void
+evc_links_changed(void)
+{
+    needs_eval = true;
 }
 
 /* Records, for the EVCs that moved, when their rules and (see dp-refresh.c)

@@ -140,6 +140,7 @@ struct ovsdb_idl;
 void evc_reconfigure(struct ovsdb_idl *);
 bool evc_run(void);
 void evc_note_iteration_start(void);
+void evc_links_changed(void);
 void evc_wait(void);
 
 struct dvel_evc *evc_find_by_name(const char *);

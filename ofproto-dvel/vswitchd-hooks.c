@@ -73,6 +73,8 @@ __wrap_bridge_run(void)
      * thread off them meanwhile. */
     stopwatch_start("bridge_run", time_usec());
 
+    /* Before Open vSwitch runs its bridges: a lane port that lost its
+     * carrier is left now, not after them (see link-watch.c). */
     dvel_iteration_start();
     probe_io_bridges_lock();
     __real_bridge_run();
