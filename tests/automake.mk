@@ -105,7 +105,7 @@ EXTRA_DIST += tests/bench/bench-lib.sh tests/bench/probe-capacity.sh
 bench-probes: all
 	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/probe-capacity.sh
 .PHONY: bench-probes
-EXTRA_DIST += tests/bench/failover-time.sh
+EXTRA_DIST += tests/bench/failover-time.sh tests/bench/set-link.py
 bench-failover: all
 	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/failover-time.sh
 .PHONY: bench-failover

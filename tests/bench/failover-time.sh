@@ -9,19 +9,24 @@
 # three lanes are made alike (LANE_DELAY_MS each way, no jitter, loss or
 # rate limit), so that the lane the EVC lands on does not matter and a
 # move between healthy lanes neither loses nor reorders frames.  The EVC
-# uses the preference policy with its default hold-down and damping (a
-# failover is immediate whatever they are).  For each probe interval
+# uses the preference policy with a hold-down of an hour, so that it stays
+# where a failover put it instead of moving back in the middle of a later
+# run (a failover is immediate whatever the hold-down and damping).  For
+# each probe interval
 # (every lane of the EVC, both switches; detect-mult 3), it first runs
 # the stream alone (steady-state loss, and lanes that the probes declared
 # down although nothing failed), then kills the active lane REPS times in
 # each of two ways:
 #   outage     the lane's emulator drops every frame, both ways
 #              ("lane-emu/set outage=on"): only the probes can tell;
-#   link-down  the far end of s1's lane port goes down ("ip link set
-#              aN down" in the wan namespace), so that s1's port loses
-#              carrier and Open vSwitch reports its link down.
-# For each run: frames lost, the interruption and when s1 logged its
-# move, counted from the failure.  The interruption is how long the frames
+#   link-down  the far end of s1's lane port goes down (aN in the wan
+#              namespace, by one ioctl that tests/bench/set-link.py
+#              times), so that s1's port loses carrier and Open vSwitch
+#              reports its link down.
+# For each run: frames lost, the interruption, and when s1 moved, counted
+# from the failure: as "dvel/evc-show" timed the move, to the microsecond,
+# with when the switch saw its cause and when its rules and datapath flows
+# had changed over (or, for stock Open vSwitch, as logged, in ms).  The interruption is how long the frames
 # sent were lost: of the gaps in which frames were lost, the widest by
 # the send times the frames carry (the time between the sending of the
 # frames either side, less one frame's spacing), so that neither a sender
@@ -330,11 +335,13 @@ log_epoch () {
     date -u -d "${1%Z}" +%s.%3N
 }
 
-# fail KIND LANE: lane LANE (l1, l2 or l3) dies.  repair KIND LANE.
+# fail KIND LANE: lane LANE (l1, l2 or l3) dies; a link going down prints
+# when, "BEFORE AFTER" (see set-link.py).  repair KIND LANE.
 fail () {
     case $1 in
         outage) emu ${2#l} lane-emu/set outage=on >/dev/null ;;
-        link-down) ip -n $tag-wan link set a${2#l} down ;;
+        link-down) ip netns exec $tag-wan \
+                       python3 $top/tests/bench/set-link.py a${2#l} down ;;
     esac
 }
 repair () {
@@ -373,8 +380,11 @@ failover_run () {
         return 1                # No lane up at this moment (1 ms probes).
     fi
     t_fail=$(date +%s.%N)
-    fail $kind $victim
+    fail $kind $victim > $bench/fail-times.txt
     t_done=$(date +%s.%N)
+    if test -s $bench/fail-times.txt; then
+        read t_fail t_done < $bench/fail-times.txt
+    fi
     local moved=yes
     wait_until $((STREAM_SECONDS - FAIL_AFTER)) \
         eval 'test "$(active)" != "$victim"' || moved=no
@@ -385,8 +395,15 @@ failover_run () {
     # command ran, between t_fail and t_done; the last frame through
     # before the interruption was sent just before it, if that
     # interruption was this failure.
-    local ts
+    local ts mv=
     ts=$(move_time $victim $n0)
+    if test $switch_kind = dvel; then
+        # dvel's own record of its last move, in microseconds: when, how
+        # long after its cause was seen, how long its flows took to change.
+        mv=$(s1 dvel/evc-show e1 | sed -n 's/^  last move: at \([0-9.]*\), \([0-9]*\) us after its cause was seen, flows changed over \([0-9]*\) us after the move$/\1 \2 \3/p')
+    fi
+    set -- $mv
+    local mv_at=${1:-0} mv_seen=${2:-0} mv_done=${3:-0}
     set -- $summary
     local lost=$4 longest=$6 sent_at=$8 gap_ms=${10} result
     if test "$2" = 0; then
@@ -395,7 +412,8 @@ failover_run () {
     result=$(awk -v kind=$kind -v iv=$iv -v run=$run -v rate=$RATE \
         -v lost=$lost -v longest=$longest -v sent_at=$sent_at -v ts=$ts \
         -v gap_ms=$gap_ms -v t0=$t_fail -v t1=$t_done -v moved=$moved \
-        -v tail=$stream_tail '
+        -v tail=$stream_tail -v mv_at=$mv_at -v mv_seen=$mv_seen \
+        -v mv_done=$mv_done '
     BEGIN {
         fail = sent_at
         interruption = longest ? gap_ms - 1000 / rate : 0
@@ -423,17 +441,27 @@ failover_run () {
             exit
         }
         dec = ts > 0 ? sprintf("%.1f", (ts + 0.0005 - fail) * 1000) : ""
-        printf "%s,%d,%d,%d,%d,%.1f,%s,%s\n", kind, iv, run, lost, longest,
-               interruption, dec,
-               (moved != "yes" ? "no-failover" : (tail > 0 ? "unrecovered" : "ok"))
+        # dvel timed its move to the microsecond: use that if it is the
+        # move logged (a later move would have replaced it).
+        seen = flows = ""
+        if (ts > 0 && mv_at > 0 && mv_at > ts - 0.0015 && mv_at < ts + 0.0015) {
+            dec = sprintf("%.2f", (mv_at - fail) * 1000)
+            seen = sprintf("%.2f", (mv_at - mv_seen / 1e6 - fail) * 1000)
+            flows = sprintf("%.2f", (mv_at + mv_done / 1e6 - fail) * 1000)
+        }
+        printf "%s,%d,%d,%d,%d,%.1f,%s,%s,%s,%s\n", kind, iv, run, lost,
+               longest, interruption, dec,
+               (moved != "yes" ? "no-failover" : (tail > 0 ? "unrecovered" : "ok")),
+               seen, flows
     }')
     if test "$result" = spurious; then
         return 1
     fi
     echo "$result" >> $runs_csv
     echo "$result" | awk -F, '{
-        printf "  %-9s %4d ms  run %d: lost %5d, longest run %5d, interruption %7.1f ms, moved after %6s ms%s\n",
+        printf "  %-9s %4d ms  run %d: lost %5d, longest run %5d, interruption %7.1f ms, moved after %6s ms%s%s\n",
                $1, $2, $3, $4, $5, $6, $7 == "" ? "?" : $7,
+               $9 == "" ? "" : sprintf(" (seen %s, flows changed over %s)", $9, $10),
                $8 == "ok" ? "" : $8 == "unrecovered" ? "  (traffic not back when the stream ended: at least that)" \
                              : "  (NO FAILOVER while the stream ran)"
     }'
@@ -521,26 +549,31 @@ summarize () {
     local csv=$1
     echo "failure,interval_ms,runs,lost_median,lost_max,\
 interruption_ms_median,interruption_ms_max,moved_ms_median,failed_runs,\
-steady_lost,steady_frames,steady_lane_downs,steady_moves,unrecovered_runs" > $csv
+steady_lost,steady_frames,steady_lane_downs,steady_moves,unrecovered_runs,\
+seen_ms_median,flows_ms_median" > $csv
     echo
-    printf '%-10s %8s %5s %12s %12s %17s %17s %10s %8s %6s\n' failure interval runs \
-        lost_med lost_max interrupt_ms_med interrupt_ms_max moved_ms failed unrec
+    printf '%-10s %8s %5s %12s %12s %17s %17s %10s %8s %6s %8s %9s\n' failure interval runs \
+        lost_med lost_max interrupt_ms_med interrupt_ms_max moved_ms failed unrec \
+        seen_ms flows_ms
     local kind iv
     for kind in $KINDS; do
         for iv in $INTERVALS; do
-            local rows lost int mv nok nfail nunrec steady
+            local rows lost int mv nok nfail nunrec steady seen flows
             rows=$(awk -F, -v k=$kind -v iv=$iv '$1 == k && $2 == iv' $runs_csv)
             lost=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" { print $4 }' | median_max)
             int=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" { print $6 }' | median_max)
             mv=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" && $7 != "" { print $7 }' | median_max)
+            seen=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" && $9 != "" { print $9 }' | median_max)
+            flows=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" && $10 != "" { print $10 }' | median_max)
+            seen=${seen%% *} flows=${flows%% *}
             nok=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover"' | grep -c . || true)
             nfail=$(echo "$rows" | awk -F, 'NF > 1 && $8 == "no-failover"' | grep -c . || true)
             nunrec=$(echo "$rows" | awk -F, 'NF > 1 && $8 == "unrecovered"' | grep -c . || true)
             steady=$(awk -v iv=$iv '$1 == iv { print $2, $4, $5 }' $steady_csv)
             set -- $lost $int $mv $steady
-            printf '%-10s %5d ms %5d %12s %12s %17s %17s %10s %8d %6d\n' $kind $iv \
-                $nok $1 $2 $3 $4 $5 $nfail $nunrec
-            echo "$kind,$iv,$nok,$1,$2,$3,$4,$5,$nfail,$7,$((RATE * STEADY_SECONDS)),$8,$9,$nunrec" >> $csv
+            printf '%-10s %5d ms %5d %12s %12s %17s %17s %10s %8d %6d %8s %9s\n' $kind $iv \
+                $nok $1 $2 $3 $4 $5 $nfail $nunrec ${seen:--} ${flows:--}
+            echo "$kind,$iv,$nok,$1,$2,$3,$4,$5,$nfail,$7,$((RATE * STEADY_SECONDS)),$8,$9,$nunrec,$seen,$flows" >> $csv
         done
     done
 }
@@ -563,12 +596,17 @@ lab_part () {
     }
     . "$lab_state"
     lanes_alike
+    # The EVC stays where a failover put it: a move back to the most
+    # preferred lane once hold-down passed (10 s by default) would come
+    # in the middle of a later run, which then would not count.  The
+    # lanes are alike; which one the EVC is on does not matter.
     for sw in s1 s2; do
-        dctl $sw --wait set Dvel_Global . other_config:datapath-refresh=$refresh
+        dctl $sw --wait set Dvel_Global . other_config:datapath-refresh=$refresh \
+            -- set EVC e1 options:hold-down=3600000
     done
 
     runs_csv=$OUT/failover$sfx-runs.csv
-    echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result" > $runs_csv
+    echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result,seen_ms,flows_ms" > $runs_csv
     steady_csv=$bench/steady.txt
     : > $steady_csv
     echo "Lanes: $LANE_DELAY_MS ms each way, no jitter, loss or rate limit;" \
@@ -590,8 +628,13 @@ lab_part () {
     echo
     echo "lost: frames of the $RATE/s stream lost in a run; interrupt_ms: the widest"
     echo "gap in which frames were lost, by when the frames either side were sent,"
-    echo "less one frame's spacing; moved_ms: when s1 logged the move, counted from"
-    echo "the failure (when the last frame through was sent; the log counts in ms);"
+    echo "less one frame's spacing; moved_ms: when s1 moved, counted from the failure"
+    echo "(when the last frame through was sent; a link is known to have gone down"
+    echo "within the ioctl that took it down, and the failure is put within it): as"
+    echo "dvel/evc-show timed it, to the microsecond, or failing that as s1 logged it"
+    echo "(in ms); seen_ms: when s1 saw the cause of the move (the main-loop iteration"
+    echo "that found the port down began, or the probes declared the lane down);"
+    echo "flows_ms: when its rules and datapath flows had changed over (medians);"
     echo "failed: runs in which the EVC did not move while the stream ran; unrec:"
     echo "runs in which traffic was not back when the stream ended (counted, with"
     echo "what was lost until then).  After an outage, replies already on their way"
@@ -631,7 +674,7 @@ bfd_part () {
          "(utilities/dvel-lab.sh --start --switch=ovs-bfd, afresh for each interval)"
     switch_kind=ovs-bfd
     runs_csv=$OUT/failover-bfd-runs.csv
-    echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result" > $runs_csv
+    echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result,seen_ms,flows_ms" > $runs_csv
     steady_csv=$bench/steady-bfd.txt
     : > $steady_csv
     echo "Lanes: $LANE_DELAY_MS ms each way, no jitter, loss or rate limit;" \
