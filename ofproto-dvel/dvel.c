@@ -349,13 +349,21 @@ dvel_configure_dp_refresh(void)
 void
 dvel_iteration_start(void)
 {
+    struct sset changed = SSET_INITIALIZER(&changed);
+    const char *name;
+
     evc_note_iteration_start();
-    if (link_watch_run()) {
-        evc_links_changed();
-        if (evc_run()) {
-            status_dirty = true;
+    link_watch_run(&changed);
+    SSET_FOR_EACH (name, &changed) {
+        if (evc_uses_port(name)) {
+            evc_links_changed();
+            if (evc_run()) {
+                status_dirty = true;
+            }
+            break;
         }
     }
+    sset_destroy(&changed);
 }
 
 void

@@ -64,9 +64,11 @@ static struct hmap all_evcs = HMAP_INITIALIZER(&all_evcs);
 /* Order in which dvel first saw each EVC: older EVCs win clashes. */
 static unsigned long long int evc_seq;
 
-/* The names of the bridges EVCs use, and whether something that the EVCs'
- * evaluation depends on changed since it last ran (see evc_run()). */
+/* The names of the bridges EVCs use and of their lanes' ports, and whether
+ * something that the EVCs' evaluation depends on changed since it last ran
+ * (see evc_run()). */
 static struct sset bridge_names = SSET_INITIALIZER(&bridge_names);
+static struct sset lane_ports = SSET_INITIALIZER(&lane_ports);
 static bool needs_eval = true;
 static uint32_t last_signature;
 
@@ -389,10 +391,26 @@ evc_reconfigure(struct ovsdb_idl *idl)
     hmap_destroy(&old);
 
     sset_clear(&bridge_names);
+    sset_clear(&lane_ports);
     HMAP_FOR_EACH (evc, node, &all_evcs) {
+        struct dvel_lane *lane;
+
         sset_add(&bridge_names, evc->bridge);
+        HMAP_FOR_EACH (lane, node, &evc->lanes) {
+            if (lane->port) {
+                sset_add(&lane_ports, lane->port);
+            }
+        }
     }
     needs_eval = true;
+}
+
+/* Whether a lane of some EVC is on a port named 'name' (on any bridge):
+ * a change to that port's link may matter. */
+bool
+evc_uses_port(const char *name)
+{
+    return sset_contains(&lane_ports, name);
 }
 
 /* ------------------------------------------------------------------------
@@ -2099,4 +2117,5 @@ evc_destroy_all(void)
         free(bv);
     }
     sset_destroy(&bridge_names);
+    sset_destroy(&lane_ports);
 }

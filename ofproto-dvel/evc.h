@@ -141,6 +141,7 @@ void evc_reconfigure(struct ovsdb_idl *);
 bool evc_run(void);
 void evc_note_iteration_start(void);
 void evc_links_changed(void);
+bool evc_uses_port(const char *name);
 void evc_wait(void);
 
 struct dvel_evc *evc_find_by_name(const char *);

@@ -51,6 +51,7 @@
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "socket-util.h"
+#include "sset.h"
 #include "util.h"
 
 #ifdef __linux__
@@ -70,8 +71,8 @@ COVERAGE_DEFINE(dvel_link_watch_ioctl);
 static struct shash links = SHASH_INITIALIZER(&links);
 #define LINK_STALE 0x100
 
-/* Whether a device's state changed since link_watch_run() last said. */
-static bool changed;
+/* The devices whose state changed since link_watch_run() last said. */
+static struct sset changed = SSET_INITIALIZER(&changed);
 
 static enum link_watch_state
 state_from_flags(unsigned int flags)
@@ -110,7 +111,7 @@ link_watch_set(const char *name, enum link_watch_state state)
               : state == LINK_WATCH_ADMIN_DOWN ? "administratively down"
               : state == LINK_WATCH_NO_CARRIER ? "no carrier"
               : "deleted"));
-    changed = true;
+    sset_add(&changed, name);
 }
 
 #ifdef __linux__
@@ -163,22 +164,23 @@ link_watch_destroy(void)
     notifier = NULL;
 #endif
     shash_destroy(&links);
-    changed = false;
+    sset_destroy(&changed);
 }
 
-/* Reads the kernel's link notifications.  Returns true if a device's state
- * changed since the last call. */
-bool
-link_watch_run(void)
+/* Reads the kernel's link notifications and adds to 'names' the devices
+ * whose state changed since the last call. */
+void
+link_watch_run(struct sset *names)
 {
 #ifdef __linux__
     if (notifier) {
         rtnetlink_run();
     }
 #endif
-    bool was_changed = changed;
-    changed = false;
-    return was_changed;
+    if (!sset_is_empty(&changed)) {
+        sset_swap(names, &changed);
+        sset_clear(&changed);
+    }
 }
 
 void

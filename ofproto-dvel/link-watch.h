@@ -23,6 +23,7 @@
  * See link-watch.c. */
 
 struct netdev;
+struct sset;
 
 enum link_watch_state {
     LINK_WATCH_UNKNOWN,         /* No word yet: ask Open vSwitch. */
@@ -33,7 +34,7 @@ enum link_watch_state {
 
 void link_watch_init(void);
 void link_watch_destroy(void);
-bool link_watch_run(void);
+void link_watch_run(struct sset *names);
 void link_watch_wait(void);
 enum link_watch_state link_watch_get(const struct netdev *);
 
