@@ -26,7 +26,8 @@
 # For each run: frames lost, the interruption, and when s1 moved, counted
 # from the failure: as "dvel/evc-show" timed the move, to the microsecond,
 # with when the switch saw its cause and when its rules and datapath flows
-# had changed over (or, for stock Open vSwitch, as logged, in ms).  The interruption is how long the frames
+# had changed over (or, for stock Open vSwitch, as logged, in ms).
+# The interruption is how long the frames
 # sent were lost: of the gaps in which frames were lost, the widest by
 # the send times the frames carry (the time between the sending of the
 # frames either side, less one frame's spacing), so that neither a sender
