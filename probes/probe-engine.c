@@ -47,8 +47,12 @@ COVERAGE_DEFINE(probe_rx_reply);
 COVERAGE_DEFINE(probe_rx_rejected);
 COVERAGE_DEFINE(probe_lane_down);
 
-#define MSEC_TO_PRIO(TIME) (LLONG_MAX - (TIME))
-#define PRIO_TO_MSEC(PRIO) (LLONG_MAX - (PRIO))
+/* The timers count in microseconds of OVS's monotonic clock (time_usec()),
+ * not in its milliseconds: at 1 ms intervals, rounds and detection
+ * deadlines taken at whole milliseconds would be up to a third of the
+ * detection time early or late. */
+#define USEC_TO_PRIO(TIME) (LLONG_MAX - (TIME))
+#define PRIO_TO_USEC(PRIO) (LLONG_MAX - (PRIO))
 
 /* Delays kept for percentiles. */
 #define DELAY_WINDOW 128
@@ -88,7 +92,7 @@ struct probe_session {
     struct probe_lane_cfg cfg;
 
     /* Initiator. */
-    long long int next_tx;      /* OVS time of the next round. */
+    long long int next_tx_us;   /* time_usec() of the next round. */
     uint32_t round;             /* Rounds sent. */
     uint32_t last_answered;     /* Highest round answered. */
     struct probe_slot *slots;   /* Ring of pending rounds, by 'seq'. */
@@ -97,9 +101,10 @@ struct probe_session {
                                  * this; a slot knows its round, so the
                                  * wrap of 'round' costs a reply at most
                                  * once in 2**32 rounds). */
-    long long int last_reply;   /* OVS time of the last valid reply (or of
-                                 * the restart, before any). */
-    uint32_t round_at_reply;    /* 'round' when 'last_reply' was taken. */
+    long long int last_reply_us;    /* time_usec() of the last valid reply
+                                     * (or of the restart, before any). */
+    uint32_t round_at_reply;    /* 'round' when 'last_reply_us' was
+                                 * taken. */
     uint32_t rx_fc_l;           /* SLRs received: RxFCl. */
     struct eth_addr peer_mac;   /* Learned from replies. */
     bool have_peer_mac;
@@ -306,11 +311,12 @@ session_set_state(struct probe_session *s, enum probe_state state,
 static long long int
 detect_deadline(const struct probe_session *s)
 {
-    long long int deadline = (s->last_reply
+    long long int deadline = (s->last_reply_us
                               + (long long int) s->cfg.detect_mult
-                                * s->cfg.interval_ms);
+                                * s->cfg.interval_ms * 1000);
     if (s->state == PROBE_INIT) {
-        deadline = MAX(deadline, s->state_since + s->cfg.max_rtt_ms);
+        deadline = MAX(deadline,
+                       (s->state_since + s->cfg.max_rtt_ms) * 1000);
     }
     return deadline;
 }
@@ -326,32 +332,33 @@ detect_armed(const struct probe_session *s)
  * check_down() and left standing (see there): the next round judges it
  * again. */
 static void
-timer_update(struct probe_session *s, long long int now)
+timer_update(struct probe_session *s, long long int now_us)
     OVS_REQUIRES(mutex)
 {
-    long long int when = s->next_tx;
+    long long int when = s->next_tx_us;
 
     if (detect_armed(s)) {
         long long int deadline = detect_deadline(s);
-        if (deadline > now) {
+        if (deadline > now_us) {
             when = MIN(when, deadline);
         }
     }
     if (s->in_heap) {
-        heap_change(&timers, &s->heap_node, MSEC_TO_PRIO(when));
+        heap_change(&timers, &s->heap_node, USEC_TO_PRIO(when));
     } else {
-        heap_insert(&timers, &s->heap_node, MSEC_TO_PRIO(when));
+        heap_insert(&timers, &s->heap_node, USEC_TO_PRIO(when));
         s->in_heap = true;
     }
 }
 
-/* Schedules the next round at 'when'. */
+/* Schedules the next round at 'when_us'. */
 static void
-timer_set(struct probe_session *s, long long int when, long long int now)
+timer_set(struct probe_session *s, long long int when_us,
+          long long int now_us)
     OVS_REQUIRES(mutex)
 {
-    s->next_tx = when;
-    timer_update(s, now);
+    s->next_tx_us = when_us;
+    timer_update(s, now_us);
 }
 
 static void
@@ -376,14 +383,16 @@ slots_needed(const struct probe_lane_cfg *cfg)
 
 /* Restarts the initiator: new rounds, no reply pending, state "init". */
 static void
-session_restart(struct probe_session *s, long long int now)
+session_restart(struct probe_session *s, long long int now_us)
     OVS_REQUIRES(mutex)
 {
+    long long int now = now_us / 1000;
+
     free(s->slots);
     s->n_slots = slots_needed(&s->cfg);
     s->slots = xcalloc(s->n_slots, sizeof *s->slots);
     s->round = 0;
-    s->last_reply = now;
+    s->last_reply_us = now_us;
     s->round_at_reply = 0;
     s->last_answered = 0;
     s->delay_degraded = false;
@@ -392,7 +401,7 @@ session_restart(struct probe_session *s, long long int now)
     if (s->cfg.initiate) {
         /* Start within one interval, at random unless jitter is off, so
          * that lanes configured together do not probe together. */
-        int spread = s->cfg.jitter_pct ? s->cfg.interval_ms : 0;
+        uint32_t spread = s->cfg.jitter_pct ? s->cfg.interval_ms * 1000 : 0;
         if (s->state == PROBE_DISABLED) {
             s->state = PROBE_INIT;
             free(s->reason);
@@ -400,7 +409,7 @@ session_restart(struct probe_session *s, long long int now)
             s->state_since = now;
             note_changed(s);
         }
-        timer_set(s, now + (spread ? random_range(spread) : 0), now);
+        timer_set(s, now_us + (spread ? random_range(spread) : 0), now_us);
     } else {
         timer_clear(s);
         if (s->state != PROBE_DISABLED) {
@@ -450,7 +459,7 @@ cfg_restarts(const struct probe_lane_cfg *a, const struct probe_lane_cfg *b)
 void
 probe_engine_set(struct probe_lane_cfg *cfgs, size_t n)
 {
-    long long int now = time_msec();
+    long long int now_us = time_usec();
     bool need_bridges = false;
     struct hmap old;
 
@@ -484,7 +493,7 @@ probe_engine_set(struct probe_lane_cfg *cfgs, size_t n)
             lane_history_set_max(&s->history, cfg->history_sec);
             hmap_insert(&sessions, &s->node, hash_int(cfg->id, 0));
             if (restart) {
-                session_restart(s, now);
+                session_restart(s, now_us);
             }
         } else {
             s = xzalloc(sizeof *s);
@@ -493,12 +502,12 @@ probe_engine_set(struct probe_lane_cfg *cfgs, size_t n)
             s->cfg.dp = probe_io_dp_ref(cfg->dp);
             s->cfg.port_name = nullable_xstrdup(cfg->port_name);
             s->state = PROBE_DISABLED;
-            s->state_since = now;
+            s->state_since = now_us / 1000;
             responder_init(&s->responder, cfg->mep_id);
             s->stats = lane_stats_create(DELAY_WINDOW);
             lane_history_init(&s->history, cfg->history_sec);
             hmap_insert(&sessions, &s->node, hash_int(cfg->id, 0));
-            session_restart(s, now);
+            session_restart(s, now_us);
         }
     }
 
@@ -644,26 +653,29 @@ check_degraded(struct probe_session *s, long long int now)
  * own silence for the lane's: after a stall the lane is judged again at
  * each round. */
 static void
-check_down(struct probe_session *s, long long int now)
+check_down(struct probe_session *s, long long int now_us)
     OVS_REQUIRES(mutex)
 {
-    if (detect_armed(s) && now >= detect_deadline(s)
+    if (detect_armed(s) && now_us >= detect_deadline(s)
         && s->round - s->round_at_reply >= (uint32_t) s->cfg.detect_mult) {
+        long long int silent_us = now_us - s->last_reply_us;
+
         session_set_state(s, PROBE_DOWN,
                           xasprintf("no reply for %d probe intervals "
-                                    "(%lld ms)", s->cfg.detect_mult,
-                                    now - s->last_reply));
+                                    "(%lld.%03lld ms)", s->cfg.detect_mult,
+                                    silent_us / 1000, silent_us % 1000));
     }
 }
 
 /* One round: judge the replies so far, then send a DMM and an SLM. */
 static void
-session_round(struct probe_session *s, long long int now)
+session_round(struct probe_session *s, long long int now_us)
     OVS_REQUIRES(mutex)
 {
+    long long int now = now_us / 1000;
     uint32_t round = ++s->round;
 
-    check_down(s, now);
+    check_down(s, now_us);
     check_degraded(s, now);
     lane_history_advance(&s->history, now, history_state(s->state));
 
@@ -704,41 +716,42 @@ session_round(struct probe_session *s, long long int now)
     /* The next round: one interval after this one was due, shortened at
      * random by up to 'jitter_pct' percent; after a stall, one interval
      * from now rather than a burst of rounds to catch up. */
-    long long int next = s->next_tx + s->cfg.interval_ms;
-    int jitter = s->cfg.interval_ms * s->cfg.jitter_pct / 100;
+    long long int interval_us = s->cfg.interval_ms * 1000LL;
+    long long int next = s->next_tx_us + interval_us;
+    uint32_t jitter = interval_us * s->cfg.jitter_pct / 100;
     if (jitter > 0) {
         next -= random_range(jitter + 1);
     }
-    if (next <= now) {
-        next = now + s->cfg.interval_ms;
+    if (next <= now_us) {
+        next = now_us + interval_us;
     }
-    timer_set(s, next, now);
+    timer_set(s, next, now_us);
 }
 
 /* Probe thread: runs every round that is due.  Returns when the next one
- * is due, or LLONG_MAX. */
+ * is due (time_usec()), or LLONG_MAX. */
 long long int
 probe_engine_run(void)
 {
-    long long int now = time_msec();
+    long long int now_us = time_usec();
     long long int next;
 
     ovs_mutex_lock(&mutex);
     timers_init();
     while (!heap_is_empty(&timers)
-           && PRIO_TO_MSEC(heap_max(&timers)->priority) <= now) {
+           && PRIO_TO_USEC(heap_max(&timers)->priority) <= now_us) {
         struct probe_session *s = CONTAINER_OF(heap_max(&timers),
                                                struct probe_session,
                                                heap_node);
-        if (s->next_tx <= now) {
-            session_round(s, now);
+        if (s->next_tx_us <= now_us) {
+            session_round(s, now_us);
         } else {
-            check_down(s, now);
-            timer_update(s, now);
+            check_down(s, now_us);
+            timer_update(s, now_us);
         }
     }
     next = (heap_is_empty(&timers) ? LLONG_MAX
-            : PRIO_TO_MSEC(heap_max(&timers)->priority));
+            : PRIO_TO_USEC(heap_max(&timers)->priority));
     ovs_mutex_unlock(&mutex);
     return next;
 }
@@ -762,10 +775,12 @@ reject(struct probe_session *s, enum reject why)
  * counters have just told what was lost meanwhile. */
 static void
 reply_ok(struct probe_session *s, const struct y1731_frame *eth,
-         uint32_t round, bool is_slr, long long int now)
+         uint32_t round, bool is_slr, long long int now_us)
     OVS_REQUIRES(mutex)
 {
-    s->last_reply = now;
+    long long int now = now_us / 1000;
+
+    s->last_reply_us = now_us;
     s->round_at_reply = s->round;
     COVERAGE_INC(probe_rx_reply);
     if (round > s->last_answered) {
@@ -789,7 +804,7 @@ reply_ok(struct probe_session *s, const struct y1731_frame *eth,
 
 static void
 receive_dmr(struct probe_session *s, const struct y1731_frame *eth,
-            struct y1731_pdu *pdu, uint64_t rx_ns, long long int now)
+            struct y1731_pdu *pdu, uint64_t rx_ns, long long int now_us)
     OVS_REQUIRES(mutex)
 {
     struct probe_slot *slot = NULL;
@@ -829,15 +844,18 @@ receive_dmr(struct probe_session *s, const struct y1731_frame *eth,
     }
     s->rx_dmr++;
     lane_stats_add_delay(s->stats, delay);
-    lane_history_add_delay(&s->history, now, delay, history_state(s->state));
-    reply_ok(s, eth, slot->seq, false, now);
+    lane_history_add_delay(&s->history, now_us / 1000, delay,
+                           history_state(s->state));
+    reply_ok(s, eth, slot->seq, false, now_us);
 }
 
 static void
 receive_slr(struct probe_session *s, const struct y1731_frame *eth,
-            const struct y1731_pdu *pdu, long long int now)
+            const struct y1731_pdu *pdu, long long int now_us)
     OVS_REQUIRES(mutex)
 {
+    long long int now = now_us / 1000;
+
     if (!s->cfg.initiate || !s->cfg.slm) {
         reject(s, REJ_UNEXPECTED);
         return;
@@ -869,7 +887,7 @@ receive_slr(struct probe_session *s, const struct y1731_frame *eth,
         lane_history_add_loss(&s->history, now, delta.sent, delta.far_lost,
                               delta.near_lost, history_state(s->state));
     }
-    reply_ok(s, eth, seq, true, now);
+    reply_ok(s, eth, seq, true, now_us);
 }
 
 static void
@@ -904,7 +922,7 @@ probe_engine_receive(uint32_t id, const struct uuid *ofproto_uuid,
     struct y1731_frame eth;
     struct y1731_pdu pdu;
     enum y1731_error error;
-    long long int now = time_msec();
+    long long int now_us = time_usec();
 
     ovs_mutex_lock(&mutex);
     s = session_find(id);
@@ -946,10 +964,10 @@ probe_engine_receive(uint32_t id, const struct uuid *ofproto_uuid,
         respond(s, &eth, &pdu, rx_ns);
         break;
     case Y1731_OP_DMR:
-        receive_dmr(s, &eth, &pdu, rx_ns, now);
+        receive_dmr(s, &eth, &pdu, rx_ns, now_us);
         break;
     case Y1731_OP_SLR:
-        receive_slr(s, &eth, &pdu, now);
+        receive_slr(s, &eth, &pdu, now_us);
         break;
     }
 

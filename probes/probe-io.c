@@ -19,7 +19,10 @@
 #include "probes/probe-io.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "coverage.h"
 #include "dp-packet.h"
@@ -614,10 +617,57 @@ probe_io_bridges_unlock(void)
     ovs_mutex_unlock(&bridges_mutex);
 }
 
+/* Probe thread: makes the next poll_block() return at 'when' (time_usec()),
+ * or within a second.
+ *
+ * OVS's poll loop counts in milliseconds: poll_timer_wait_until() passes
+ * poll() the whole milliseconds left, counted from the current time
+ * truncated to the millisecond, so it wakes up to a millisecond late.  At
+ * 1 ms probe intervals that is a third of the detection time, and rounds
+ * that drift within each millisecond.  A timerfd, 'tfd', wakes the thread
+ * to the microsecond (if it could not be created, -1: milliseconds).  It
+ * is armed relative to OVS's clock, not at an absolute time, so that the
+ * tests' warped clock ("time/warp") works as with poll_timer_wait(). */
+static void
+probe_timer_wait_until(int tfd, long long int when)
+{
+    long long int delay = MIN(when, LLONG_MAX - 1) - time_usec();
+
+    if (delay <= 0) {
+        poll_immediate_wake();
+        return;
+    }
+    delay = MIN(delay, 1000 * 1000);
+    if (tfd >= 0) {
+        struct itimerspec its = {
+            .it_value = { .tv_sec = delay / 1000000,
+                          .tv_nsec = delay % 1000000 * 1000 },
+        };
+
+        /* Arming the timer again also clears an expiry not yet read. */
+        if (!timerfd_settime(tfd, 0, &its, NULL)) {
+            poll_fd_wait(tfd, POLLIN);
+            return;
+        }
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+        VLOG_WARN_RL(&rl, "timerfd_settime failed (%s)",
+                     ovs_strerror(errno));
+    }
+    poll_timer_wait(DIV_ROUND_UP(delay, 1000));
+}
+
 static void *
 probe_thread_main(void *arg OVS_UNUSED)
     OVS_NO_THREAD_SAFETY_ANALYSIS
 {
+    int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+    if (tfd < 0) {
+        VLOG_WARN("timerfd_create failed (%s): probe rounds and detection "
+                  "deadlines will be kept to the millisecond only",
+                  ovs_strerror(errno));
+    }
     while (!latch_is_set(&exit_latch)) {
         uint64_t seqno = seq_read(probe_seq);
         bool locked = bridges_needed();
@@ -642,8 +692,11 @@ probe_thread_main(void *arg OVS_UNUSED)
 
         seq_wait(probe_seq, seqno);
         latch_wait(&exit_latch);
-        poll_timer_wait_until(MIN(next, time_msec() + 1000));
+        probe_timer_wait_until(tfd, next);
         poll_block();
+    }
+    if (tfd >= 0) {
+        close(tfd);
     }
     lock_bridges();
     drain_tx();
