@@ -63,6 +63,8 @@ ofproto_dvel_ovs_vswitchd_dvel_SOURCES = \
 	ofproto-dvel/lane-select.h \
 	ofproto-dvel/link-watch.c \
 	ofproto-dvel/link-watch.h \
+	ofproto-dvel/loop-stats.c \
+	ofproto-dvel/loop-stats.h \
 	ofproto-dvel/dvel-unixctl.c \
 	ofproto-dvel/dvel-unixctl.h \
 	ofproto-dvel/vswitchd-hooks.c \

@@ -32,8 +32,8 @@
 
 #include "dpif-dvel/dpif-dvel.h"
 #include "ofproto-dvel/dvel.h"
+#include "ofproto-dvel/loop-stats.h"
 #include "probes/probe-io.h"
-#include "stopwatch.h"
 #include "timeval.h"
 #include "util.h"
 
@@ -60,10 +60,9 @@ __wrap_bridge_init(const char *remote)
 
     /* How long each main-loop iteration spends in bridge_run() (Open
      * vSwitch's and dvel's work together) and in dvel's part of it:
-     * "ovs-appctl stopwatch/show" reports them, and the scale benchmark
+     * "ovs-appctl dvel/loop-show" reports them, and the scale benchmark
      * reads them. */
-    stopwatch_create("bridge_run", SW_US);
-    stopwatch_create("dvel_run", SW_US);
+    loop_stats_init();
 }
 
 void
@@ -71,7 +70,7 @@ __wrap_bridge_run(void)
 {
     /* Bridges are created and destroyed only in here: keep the probe
      * thread off them meanwhile. */
-    stopwatch_start("bridge_run", time_usec());
+    long long int start = time_usec();
 
     /* Before Open vSwitch runs its bridges: a lane port that lost its
      * carrier is left now, not after them (see link-watch.c). */
@@ -80,11 +79,11 @@ __wrap_bridge_run(void)
     __real_bridge_run();
     probe_io_bridges_unlock();
 
-    stopwatch_start("dvel_run", time_usec());
+    long long int dvel_start = time_usec();
     dvel_run();
-    long long int now = time_usec();
-    stopwatch_stop("dvel_run", now);
-    stopwatch_stop("bridge_run", now);
+    long long int end = time_usec();
+    loop_stats_add(LOOP_DVEL_RUN, end - dvel_start);
+    loop_stats_add(LOOP_BRIDGE_RUN, end - start);
 }
 
 void

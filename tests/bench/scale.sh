@@ -19,7 +19,7 @@
 #     memory/show" reports it;
 #   - the main loop: how long each iteration spends in bridge_run() (Open
 #     vSwitch's work and dvel's together) and in dvel's part of it, from
-#     "ovs-appctl stopwatch/show" over SECONDS_STEADY seconds once every
+#     "ovs-appctl dvel/loop-show" over SECONDS_STEADY seconds once every
 #     lane is up, and the process's CPU meanwhile.
 #
 # Usage: tests/bench/scale.sh [N...]
@@ -154,12 +154,13 @@ memory () {
     appctl a memory/show | tr ' ' '\n' | sed -n "s/^$1://p"
 }
 
-# stopwatch NAME: "p95 long-term-average max" of a stopwatch, in us.
-stopwatch () {
-    appctl a stopwatch/show $1 | awk '
-        /Maximum:/ { max = $2 }
-        /95th percentile:/ { p95 = $3 }
-        /Long term average:/ { avg = $4 }
+# loop_time NAME: "p95 average max" of the main loop's time in bridge_run
+# or dvel_run, in us, from dvel/loop-show.
+loop_time () {
+    appctl a dvel/loop-show | awk -v name=$1 '
+        /^[a-z]/ { this = ($1 == name) }
+        this && /average:/ { avg = $2; max = $8 }
+        this && /percentiles:/ { p95 = $6 }
         END { printf "%.0f %.1f %.0f\n", p95, avg, max }'
 }
 
@@ -184,12 +185,12 @@ for n in $sizes; do
         echo "  $n EVCs: only $(appctl a dvel/probe-show | grep -c '^  state: up')" \
              "of $((n * LANES)) lanes up after 120 s" >&2
     fi
-    appctl a stopwatch/reset >/dev/null
+    appctl a dvel/loop-stats-clear >/dev/null
     c0=$(cpu_ticks); t0=$(date +%s.%N)
     sleep $SECONDS_STEADY
     c1=$(cpu_ticks); t1=$(date +%s.%N)
-    read run_p95 run_avg run_max < <(stopwatch bridge_run)
-    read dvel_p95 dvel_avg dvel_max < <(stopwatch dvel_run)
+    read run_p95 run_avg run_max < <(loop_time bridge_run)
+    read dvel_p95 dvel_avg dvel_max < <(loop_time dvel_run)
     rss2=$(rss_kib)
     dvel_bytes=$(( $(memory evc-bytes) + $(memory probe-lane-bytes) ))
     hist_bytes=$(memory probe-history-bytes)
