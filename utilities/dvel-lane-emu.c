@@ -47,6 +47,7 @@
 #include "openvswitch/vlog.h"
 #include "ovs-thread.h"
 #include "socket-util.h"
+#include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
 #include "utilities/lane-emu-model.h"
@@ -75,6 +76,8 @@ struct direction {
     struct lane_emu_params params;
     struct lane_emu_dir state;
     uint64_t n_tx_error;
+    long long int outage_since;     /* Wall-clock microseconds at which the
+                                     * outage in 'params' began. */
 
     /* Forwarding thread only: the frames on their way, in order of
      * delivery, and OAM frames that went ahead of them. */
@@ -363,6 +366,12 @@ format_dir(const struct direction *d, struct ds *s)
                   PRIu64", queued %"PRIuSIZE"\n",
                   st->n_in, st->n_out, st->n_lost, st->n_outage,
                   st->n_overflow, d->n_tx_error, st->queued);
+    if (d->params.outage) {
+        /* To the microsecond, for timing what the outage causes: from
+         * here on, every frame that arrives is dropped. */
+        ds_put_format(s, "  outage since %lld.%06lld\n",
+                      d->outage_since / 1000000, d->outage_since % 1000000);
+    }
 }
 
 static void
@@ -414,6 +423,9 @@ emu_set(struct unixctl_conn *conn, int argc, const char *argv[],
             if (which[j]) {
                 size_t start = s.length;
 
+                if (p[j].outage && !dirs[j].params.outage) {
+                    dirs[j].outage_since = time_wall_usec();
+                }
                 dirs[j].params = p[j];
                 ds_put_format(&s, "%s: ", dirs[j].name);
                 lane_emu_params_format(&p[j], &s);
@@ -567,6 +579,7 @@ main(int argc, char *argv[])
             .in = &ports[j],
             .out = &ports[!j],
             .params = initial,
+            .outage_since = initial.outage ? time_wall_usec() : 0,
         };
         lane_emu_dir_init(&dirs[j].state,
                           (seed ? seed : (uint64_t) time(NULL)) * 2 + j);
