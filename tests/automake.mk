@@ -106,6 +106,9 @@ bench-probes: all
 	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/probe-capacity.sh
 .PHONY: bench-probes
 EXTRA_DIST += tests/bench/failover-time.sh tests/bench/set-link.py
+noinst_PROGRAMS += tests/bench/stream-send
+tests_bench_stream_send_SOURCES = tests/bench/stream-send.c
+tests_bench_stream_send_LDADD = $(OVS_LIBOPENVSWITCH)
 bench-failover: all
 	OVS_BUILDDIR='$(OVS_BUILDDIR)' $(SHELL) $(srcdir)/tests/bench/failover-time.sh
 .PHONY: bench-failover

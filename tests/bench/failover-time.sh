@@ -32,11 +32,16 @@
 # the send times the frames carry (the time between the sending of the
 # frames either side, less one frame's spacing), so that neither a sender
 # that falls behind and catches up nor a receiver held up changes it.
-# The failure is taken to be when the last frame through before that gap
-# was sent (it reached the lane within a fraction of a millisecond), kept
-# within the time the failing command ran.  Frames lost at the end of a
-# stream, when traffic had not come back before it ended, count too: such
-# a run is "unrecovered", its interruption at least what was lost / RATE.
+# The failure of a link is taken to be when the last frame through before
+# that gap was sent (it reached the lane within a fraction of a
+# millisecond), kept within the ioctl that took the link down; an outage
+# is when the emulator began it ("outage since" in lane-emu/show), to the
+# microsecond.  Frames lost at the end of a stream, when traffic had not
+# come back before it ended, count too: such a run is "unrecovered", its
+# interruption at least what was lost / RATE.  A run in which the stream
+# lost nothing ("no-loss": its sender, with ordinary scheduling, was held
+# up across the failure and caught up after) counts for when the switch
+# moved, not for the loss and interruption.
 #
 # Part "norefresh" runs part lab again with Dvel_Global
 # other_config:datapath-refresh=false on both switches: after a failover,
@@ -71,9 +76,8 @@
 #   LANE_DELAY_MS (default 5), KINDS (failures, default "outage
 #   link-down"), LAB_PORTS (the lab's --ports, default
 #   system), LAB_REALTIME (yes: the lab's --realtime, switches and lane
-#   emulators under SCHED_FIFO; the stream keeps ordinary scheduling: a
-#   sender of 10 000 frames/s in Python under SCHED_FIFO took enough of
-#   the two cores to make everything worse; default no), STEADY_SECONDS
+#   emulators under SCHED_FIFO; the stream keeps ordinary scheduling (see
+#   "sender" below); default no), STEADY_SECONDS
 #   (default 5), EVCS (default "10 1000 10000"),
 #   OVS_BUILDDIR (default /var/cache/dvel/ovs), OUT (default
 #   bench-out/failover-time), where the CSVs and the PNG go (part lab:
@@ -98,6 +102,15 @@ LAB_PORTS=${LAB_PORTS:-system}
 LAB_REALTIME=${LAB_REALTIME:-no}
 lab_rt=
 test "$LAB_REALTIME" = yes && lab_rt=--realtime
+# The stream's sender: tests/bench/stream-send (C, built with the rest),
+# or failing that the Python one.  Both have ordinary scheduling: under
+# SCHED_FIFO, even below the switches, the sender kept the receiver (and
+# the kernel's softirq threads) off the cores, and the receiver's socket
+# dropped frames that the benchmark then counted as lost.
+sender="python3 $top/utilities/dvel-lab-traffic.py seq-send"
+if test -x "$top/tests/bench/stream-send"; then
+    sender=$top/tests/bench/stream-send
+fi
 STEADY_SECONDS=${STEADY_SECONDS:-5}
 EVCS=${EVCS:-10 1000 10000}
 OUT=${OUT:-$top/bench-out/failover-time}
@@ -315,8 +328,7 @@ stream_start () {
     recv_pid=$!
     pids+=($recv_pid)
     wait_until 10 receiver_listening
-    ip netns exec $tag-h1 python3 $top/utilities/dvel-lab-traffic.py \
-        seq-send 10.77.0.2 5001 $RATE $1 &
+    ip netns exec $tag-h1 $sender 10.77.0.2 5001 $RATE $1 &
     send_pid=$!
     pids+=($send_pid)
     stream_frames=$((RATE * $1))
@@ -347,11 +359,19 @@ log_epoch () {
     date -u -d "${1%Z}" +%s.%3N
 }
 
-# fail KIND LANE: lane LANE (l1, l2 or l3) dies; a link going down prints
-# when, "BEFORE AFTER" (see set-link.py).  repair KIND LANE.
+# fail KIND LANE: lane LANE (l1, l2 or l3) dies, and prints when, as
+# "BEFORE AFTER" in seconds since the epoch: a link going down, around the
+# ioctl (see set-link.py); an outage, when the emulator began it, to the
+# microsecond, twice.  Either may be well after the command began: the
+# command itself (ovs-appctl, python3) has ordinary scheduling and, with
+# the lab under SCHED_FIFO, may wait milliseconds for a core.  repair
+# KIND LANE.
 fail () {
     case $1 in
-        outage) emu ${2#l} lane-emu/set outage=on >/dev/null ;;
+        outage) emu ${2#l} lane-emu/set outage=on >/dev/null
+                emu ${2#l} lane-emu/show \
+                    | sed -n 's/^  outage since \([0-9.]*\)$/\1 \1/p' \
+                    | head -1 ;;
         link-down) ip netns exec $tag-wan \
                        python3 $top/tests/bench/set-link.py a${2#l} down ;;
     esac
@@ -467,7 +487,8 @@ failover_run () {
         }
         printf "%s,%d,%d,%d,%d,%.1f,%s,%s,%s,%s\n", kind, iv, run, lost,
                longest, interruption, dec,
-               (moved != "yes" ? "no-failover" : (tail > 0 ? "unrecovered" : "ok")),
+               (moved != "yes" ? "no-failover" \
+                : tail > 0 ? "unrecovered" : lost == 0 ? "no-loss" : "ok"),
                seen, flows
     }')
     if test "$result" = spurious; then
@@ -479,6 +500,7 @@ failover_run () {
                $1, $2, $3, $4, $5, $6, $7 == "" ? "?" : $7,
                $9 == "" ? "" : sprintf(" (seen %s, flows changed over %s)", $9, $10),
                $8 == "ok" ? "" : $8 == "unrecovered" ? "  (traffic not back when the stream ended: at least that)" \
+                             : $8 == "no-loss" ? "  (no frame lost: the sender was held up across the failure; its loss and interruption are left out)" \
                              : "  (NO FAILOVER while the stream ran)"
     }'
 }
@@ -576,8 +598,10 @@ seen_ms_median,flows_ms_median" > $csv
         for iv in $INTERVALS; do
             local rows lost int mv nok nfail nunrec steady seen flows
             rows=$(awk -F, -v k=$kind -v iv=$iv '$1 == k && $2 == iv' $runs_csv)
-            lost=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" { print $4 }' | median_max)
-            int=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" { print $6 }' | median_max)
+            # A run in which the stream lost nothing tells when the switch
+            # moved, not how long traffic stopped.
+            lost=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" && $8 != "no-loss" { print $4 }' | median_max)
+            int=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" && $8 != "no-loss" { print $6 }' | median_max)
             mv=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" && $7 != "" { print $7 }' | median_max)
             seen=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" && $9 != "" { print $9 }' | median_max)
             flows=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" && $10 != "" { print $10 }' | median_max)
@@ -645,15 +669,17 @@ lab_part () {
     echo "lost: frames of the $RATE/s stream lost in a run; interrupt_ms: the widest"
     echo "gap in which frames were lost, by when the frames either side were sent,"
     echo "less one frame's spacing; moved_ms: when s1 moved, counted from the failure"
-    echo "(when the last frame through was sent; a link is known to have gone down"
-    echo "within the ioctl that took it down, and the failure is put within it): as"
+    echo "(an outage: when the emulator began it; a link down: when the last frame"
+    echo "through was sent, put within the ioctl that took the link down): as"
     echo "dvel/evc-show timed it, to the microsecond, or failing that as s1 logged it"
     echo "(in ms); seen_ms: when s1 saw the cause of the move (the main-loop iteration"
     echo "that found the port down began, or the probes declared the lane down);"
     echo "flows_ms: when its rules and datapath flows had changed over (medians);"
     echo "failed: runs in which the EVC did not move while the stream ran; unrec:"
     echo "runs in which traffic was not back when the stream ended (counted, with"
-    echo "what was lost until then).  After an outage, replies already on their way"
+    echo "what was lost until then).  Runs in which the stream lost nothing (its"
+    echo "sender, with ordinary scheduling, held up across the failure) count for"
+    echo "moved, seen and flows only.  After an outage, replies already on their way"
     echo "arrive for up to one one-way delay; the lane is down 3 intervals after the"
     echo "last: expect the one-way delay plus 2 to 4 intervals."
     echo "Runs: $runs_csv; summary: $csv"
