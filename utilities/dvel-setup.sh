@@ -161,6 +161,15 @@ case $then_run in
         [ -f tests/testsuite-main.log ] \
             && logs="tests/testsuite-main.log $logs"
         if [ -f tests/testsuite.log ]; then
+            # What a failed test last did, for a CI log that keeps only
+            # its end: the check that failed and the lines before it.
+            for n in $(cat $logs | sed -n 's/^\([0-9]*\)\. .*): FAILED .*/\1/p'); do
+                f=tests/testsuite.dir/$(printf %02d $n)/testsuite.log
+                [ -f "$f" ] || f=tests/testsuite.dir/$n/testsuite.log
+                [ -f "$f" ] || continue
+                echo "--- test $n failed; the end of $f:"
+                tail -n 30 "$f"
+            done
             n_pass=$(cat $logs | grep -cE '^[0-9]+\. .*\): ok ' || true)
             n_fail=$(cat $logs | grep -cE '^[0-9]+\. .*\): FAILED ' || true)
             n_skip=$(cat $logs | grep -cE '^[0-9]+\. .*\): skipped ' || true)
