@@ -17,7 +17,8 @@
 long the EVC was interrupted, and a TCP stream that tells its throughput.
 
   dvel-lab-traffic.py seq-recv PORT SUMMARY-FILE
-      Receives the stream until SIGTERM, then writes one line:
+      Receives the stream until SIGTERM, then reads what is still in
+      its socket's buffer (64 MiB, as root) and writes one line:
       "received N lost N longest_run R sent_at S gap_ms G".  The run is
       the longest interruption: of the gaps in which frames were lost,
       the one whose two ends were sent furthest apart, by the send times
@@ -36,6 +37,8 @@ long the EVC was interrupted, and a TCP stream that tells its throughput.
       Sends as fast as TCP allows for SECONDS seconds.
 """
 
+import os
+import select
 import signal
 import socket
 import struct
@@ -45,36 +48,35 @@ import time
 HDR = struct.Struct("!Qd")      # Sequence number, send time.
 
 
+# SO_RCVBUFFORCE (Linux): sets a socket's buffer past net.core.rmem_max,
+# for root.  Python's socket module does not name it.
+SO_RCVBUFFORCE = 33
+
+
 def seq_recv(port, summary):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     # A large buffer, so that frames are lost only on their way here: with
     # the default one (about 200 small datagrams) this receiver, descheduled
     # for 20 ms on a busy machine, would drop frames itself and count them
-    # against the switches.  The kernel caps it at net.core.rmem_max.
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    # against the switches.  As root, 64 MiB whatever net.core.rmem_max
+    # says (seconds of the stream: the switches and emulators of the lab
+    # under SCHED_FIFO may keep this receiver off the cores that long);
+    # otherwise as much as rmem_max allows.
+    try:
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     s.bind(("0.0.0.0", int(port)))
     state = {"n": 0, "last_seq": -1, "last_sent": 0.0,
              "run": 0, "run_sent": 0.0, "gap_s": 0.0}
 
-    def finish(*_):
-        lost = state["last_seq"] + 1 - state["n"]
-        with open(summary, "w") as f:
-            f.write("received %d lost %d longest_run %d sent_at %.6f "
-                    "gap_ms %.2f\n"
-                    % (state["n"], max(lost, 0), state["run"],
-                       state["run_sent"], state["gap_s"] * 1000))
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, finish)
-    signal.signal(signal.SIGINT, finish)
-    while True:
-        data = s.recv(2048)
+    def count(data):
         if len(data) < HDR.size:
-            continue
+            return
         seq, sent = HDR.unpack_from(data)
         if seq <= state["last_seq"]:
             state["n"] += 1     # Late, out of order: not lost after all.
-            continue
+            return
         run = seq - state["last_seq"] - 1
         gap = sent - state["last_sent"]
         if run and gap > state["gap_s"] and state["last_seq"] >= 0:
@@ -84,6 +86,35 @@ def seq_recv(port, summary):
         state["last_seq"] = seq
         state["last_sent"] = sent
         state["n"] += 1
+
+    def drain():
+        while True:
+            try:
+                count(s.recv(2048))
+            except BlockingIOError:
+                return
+
+    # SIGTERM or SIGINT ends it, by a byte on a pipe (set_wakeup_fd) that
+    # the loop below waits on with the socket, so that no frame is counted
+    # half: and what arrived but was not read yet (this receiver held up)
+    # is read before the summary, not counted lost.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    signal.signal(signal.SIGINT, lambda *_: None)
+    s.setblocking(False)
+    while True:
+        ready = select.select([s, wake_r], [], [])[0]
+        drain()
+        if wake_r in ready:
+            break
+    lost = state["last_seq"] + 1 - state["n"]
+    with open(summary, "w") as f:
+        f.write("received %d lost %d longest_run %d sent_at %.6f "
+                "gap_ms %.2f\n"
+                % (state["n"], max(lost, 0), state["run"],
+                   state["run_sent"], state["gap_s"] * 1000))
 
 
 def seq_send(host, port, rate, seconds):

@@ -76,8 +76,9 @@
 #   LANE_DELAY_MS (default 5), KINDS (failures, default "outage
 #   link-down"), LAB_PORTS (the lab's --ports, default
 #   system), LAB_REALTIME (yes: the lab's --realtime, switches and lane
-#   emulators under SCHED_FIFO; the stream keeps ordinary scheduling (see
-#   "sender" below); default no), STEADY_SECONDS
+#   emulators under SCHED_FIFO; default no), STREAM_FIFO (the stream's
+#   sender under SCHED_FIFO at this priority; default none: see "sender"
+#   below), STEADY_SECONDS
 #   (default 5), EVCS (default "10 1000 10000"),
 #   OVS_BUILDDIR (default /var/cache/dvel/ovs), OUT (default
 #   bench-out/failover-time), where the CSVs and the PNG go (part lab:
@@ -103,13 +104,21 @@ LAB_REALTIME=${LAB_REALTIME:-no}
 lab_rt=
 test "$LAB_REALTIME" = yes && lab_rt=--realtime
 # The stream's sender: tests/bench/stream-send (C, built with the rest),
-# or failing that the Python one.  Both have ordinary scheduling: under
-# SCHED_FIFO, even below the switches, the sender kept the receiver (and
-# the kernel's softirq threads) off the cores, and the receiver's socket
-# dropped frames that the benchmark then counted as lost.
+# or failing that the Python one.  STREAM_FIFO=PRIO runs it under
+# SCHED_FIFO at PRIO (above the lab's 10 so that the switches' work during
+# a failover does not hold it up; it sleeps between frames).  The receiver
+# keeps ordinary scheduling: its socket's buffer holds seconds of the
+# stream, and what it had not read when the stream stops is read before
+# it counts.  Frames the kernel dropped, by that socket or by a backlog
+# queue on any hop (whose softirq threads have ordinary scheduling), are
+# counted in each run as rx_dropped: they were not lost by the switches.
 sender="python3 $top/utilities/dvel-lab-traffic.py seq-send"
 if test -x "$top/tests/bench/stream-send"; then
     sender=$top/tests/bench/stream-send
+fi
+STREAM_FIFO=${STREAM_FIFO:-}
+if test -n "$STREAM_FIFO"; then
+    sender="chrt -f $STREAM_FIFO $sender"
 fi
 STEADY_SECONDS=${STEADY_SECONDS:-5}
 EVCS=${EVCS:-10 1000 10000}
@@ -320,6 +329,17 @@ move_time () {
 receiver_listening () {
     test -n "$(ip netns exec $tag-h2 ss -Hlun 'sport = :5001')"
 }
+# rx_drops: frames the kernel dropped so far, not a switch: by h2's UDP
+# sockets (buffer full) and by the backlog queues of all CPUs (any hop,
+# any namespace; the lab is all there is on the machine).
+rx_drops () {
+    local udp backlog=0 cpu dropped rest
+    udp=$(ip netns exec $tag-h2 awk '$1 == "Udp:" && !h { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1; next } $1 == "Udp:" { print $c }' /proc/net/snmp)
+    while read cpu dropped rest; do
+        backlog=$((backlog + 0x$dropped))
+    done < /proc/net/softnet_stat
+    echo $((${udp:-0} + backlog))
+}
 # stream_start SECONDS: RATE numbered frames a second from h1 to h2.
 stream_start () {
     rm -f $bench/seq.txt
@@ -392,7 +412,8 @@ failover_run () {
         echo "$0: lanes not up after 30 s (probes every $iv ms)" >&2
         return 2
     }
-    local n0 victim t_fail t_done
+    local n0 victim t_fail t_done rx0
+    rx0=$(rx_drops)
     stream_start $STREAM_SECONDS
     sleep $FAIL_AFTER           # The stream runs before the failure.
     n0=$(move_mark)
@@ -421,6 +442,7 @@ failover_run () {
     rm -f $bench/evc-show.txt
     wait_until $((STREAM_SECONDS - FAIL_AFTER)) moved_off $victim || moved=no
     stream_stop
+    local rx_dropped=$(($(rx_drops) - rx0))
     repair $kind $victim
 
     # The move, as s1 logged it, and when the failure came: while the
@@ -450,7 +472,7 @@ failover_run () {
         -v lost=$lost -v longest=$longest -v sent_at=$sent_at -v ts=$ts \
         -v gap_ms=$gap_ms -v t0=$t_fail -v t1=$t_done -v moved=$moved \
         -v tail=$stream_tail -v mv_at=$mv_at -v mv_seen=$mv_seen \
-        -v mv_done=$mv_done '
+        -v mv_done=$mv_done -v rx_dropped=$rx_dropped '
     BEGIN {
         fail = sent_at
         interruption = longest ? gap_ms - 1000 / rate : 0
@@ -485,20 +507,26 @@ failover_run () {
             seen = sprintf("%.2f", (mv_at - mv_seen / 1e6 - fail) * 1000)
             flows = sprintf("%.2f", (mv_at + mv_done / 1e6 - fail) * 1000)
         }
-        printf "%s,%d,%d,%d,%d,%.1f,%s,%s,%s,%s\n", kind, iv, run, lost,
-               longest, interruption, dec,
+        # A sender held up in the gap put fewer frames in it than its
+        # rate: then the gap, by send times, is an upper bound.
+        held = longest > 0 && longest < interruption * rate / 1000 / 2 \
+               ? "yes" : "no"
+        printf "%s,%d,%d,%d,%d,%.1f,%s,%s,%s,%s,%d,%s\n", kind, iv, run,
+               lost, longest, interruption, dec,
                (moved != "yes" ? "no-failover" \
                 : tail > 0 ? "unrecovered" : lost == 0 ? "no-loss" : "ok"),
-               seen, flows
+               seen, flows, rx_dropped, held
     }')
     if test "$result" = spurious; then
         return 1
     fi
     echo "$result" >> $runs_csv
     echo "$result" | awk -F, '{
-        printf "  %-9s %4d ms  run %d: lost %5d, longest run %5d, interruption %7.1f ms, moved after %6s ms%s%s\n",
+        printf "  %-9s %4d ms  run %d: lost %5d, longest run %5d, interruption %7.1f ms, moved after %6s ms%s%s%s%s\n",
                $1, $2, $3, $4, $5, $6, $7 == "" ? "?" : $7,
                $9 == "" ? "" : sprintf(" (seen %s, flows changed over %s)", $9, $10),
+               ($11 > 0) ? sprintf("  (%d dropped by the kernel)", $11) : "",
+               $12 == "yes" ? "  (sender held up in the gap)" : "",
                $8 == "ok" ? "" : $8 == "unrecovered" ? "  (traffic not back when the stream ended: at least that)" \
                              : $8 == "no-loss" ? "  (no frame lost: the sender was held up across the failure; its loss and interruption are left out)" \
                              : "  (NO FAILOVER while the stream ran)"
@@ -588,15 +616,15 @@ summarize () {
     echo "failure,interval_ms,runs,lost_median,lost_max,\
 interruption_ms_median,interruption_ms_max,moved_ms_median,failed_runs,\
 steady_lost,steady_frames,steady_lane_downs,steady_moves,unrecovered_runs,\
-seen_ms_median,flows_ms_median" > $csv
+seen_ms_median,flows_ms_median,sender_held_runs,rx_dropped" > $csv
     echo
-    printf '%-10s %8s %5s %12s %12s %17s %17s %10s %8s %6s %8s %9s\n' failure interval runs \
+    printf '%-10s %8s %5s %12s %12s %17s %17s %10s %8s %6s %8s %9s %5s %8s\n' failure interval runs \
         lost_med lost_max interrupt_ms_med interrupt_ms_max moved_ms failed unrec \
-        seen_ms flows_ms
+        seen_ms flows_ms held rx_drop
     local kind iv
     for kind in $KINDS; do
         for iv in $INTERVALS; do
-            local rows lost int mv nok nfail nunrec steady seen flows
+            local rows lost int mv nok nfail nunrec steady seen flows nheld rxd
             rows=$(awk -F, -v k=$kind -v iv=$iv '$1 == k && $2 == iv' $runs_csv)
             # A run in which the stream lost nothing tells when the switch
             # moved, not how long traffic stopped.
@@ -609,11 +637,13 @@ seen_ms_median,flows_ms_median" > $csv
             nok=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover"' | grep -c . || true)
             nfail=$(echo "$rows" | awk -F, 'NF > 1 && $8 == "no-failover"' | grep -c . || true)
             nunrec=$(echo "$rows" | awk -F, 'NF > 1 && $8 == "unrecovered"' | grep -c . || true)
+            nheld=$(echo "$rows" | awk -F, 'NF > 1 && $8 != "no-failover" && $12 == "yes"' | grep -c . || true)
+            rxd=$(echo "$rows" | awk -F, 'NF > 1 { n += $11 } END { print n + 0 }')
             steady=$(awk -v iv=$iv '$1 == iv { print $2, $4, $5 }' $steady_csv)
             set -- $lost $int $mv $steady
-            printf '%-10s %5d ms %5d %12s %12s %17s %17s %10s %8d %6d %8s %9s\n' $kind $iv \
-                $nok $1 $2 $3 $4 $5 $nfail $nunrec ${seen:--} ${flows:--}
-            echo "$kind,$iv,$nok,$1,$2,$3,$4,$5,$nfail,$7,$((RATE * STEADY_SECONDS)),$8,$9,$nunrec,$seen,$flows" >> $csv
+            printf '%-10s %5d ms %5d %12s %12s %17s %17s %10s %8d %6d %8s %9s %5d %8d\n' $kind $iv \
+                $nok $1 $2 $3 $4 $5 $nfail $nunrec ${seen:--} ${flows:--} $nheld $rxd
+            echo "$kind,$iv,$nok,$1,$2,$3,$4,$5,$nfail,$7,$((RATE * STEADY_SECONDS)),$8,$9,$nunrec,$seen,$flows,$nheld,$rxd" >> $csv
         done
     done
 }
@@ -646,7 +676,7 @@ lab_part () {
     done
 
     runs_csv=$OUT/failover$sfx-runs.csv
-    echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result,seen_ms,flows_ms" > $runs_csv
+    echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result,seen_ms,flows_ms,rx_dropped,sender_held" > $runs_csv
     steady_csv=$bench/steady.txt
     : > $steady_csv
     echo "Lanes: $LANE_DELAY_MS ms each way, no jitter, loss or rate limit;" \
@@ -678,10 +708,13 @@ lab_part () {
     echo "failed: runs in which the EVC did not move while the stream ran; unrec:"
     echo "runs in which traffic was not back when the stream ended (counted, with"
     echo "what was lost until then).  Runs in which the stream lost nothing (its"
-    echo "sender, with ordinary scheduling, held up across the failure) count for"
-    echo "moved, seen and flows only.  After an outage, replies already on their way"
-    echo "arrive for up to one one-way delay; the lane is down 3 intervals after the"
-    echo "last: expect the one-way delay plus 2 to 4 intervals."
+    echo "sender held up across the failure) count for moved, seen and flows only;"
+    echo "held: runs whose widest gap held fewer than half the frames the rate puts"
+    echo "there (the sender was held up in it: its interrupt_ms is an upper bound);"
+    echo "rx_drop: frames the kernel dropped (h2's socket buffer, a backlog queue),"
+    echo "counted in lost though no switch lost them.  After an outage, replies"
+    echo "already on their way arrive for up to one one-way delay; the lane is down"
+    echo "3 intervals after the last: expect the one-way delay plus 2 to 4 intervals."
     echo "Runs: $runs_csv; summary: $csv"
 
     if command -v gnuplot >/dev/null; then
@@ -716,7 +749,7 @@ bfd_part () {
          "(utilities/dvel-lab.sh --start --switch=ovs-bfd, afresh for each interval)"
     switch_kind=ovs-bfd
     runs_csv=$OUT/failover-bfd-runs.csv
-    echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result,seen_ms,flows_ms" > $runs_csv
+    echo "failure,interval_ms,run,lost,longest_run,interruption_ms,moved_ms,result,seen_ms,flows_ms,rx_dropped,sender_held" > $runs_csv
     steady_csv=$bench/steady-bfd.txt
     : > $steady_csv
     echo "Lanes: $LANE_DELAY_MS ms each way, no jitter, loss or rate limit;" \
