@@ -70,6 +70,7 @@ struct dvel_lane {
     ofp_port_t ofp_port;        /* OFPP_NONE if the port is not found. */
     bool usable;                /* Configuration valid, port present. */
     bool up;                    /* Usable, link up, probes not lost. */
+    bool link_up;               /* Usable, port up (see port_is_up()). */
     struct eth_addr mac;        /* The bridge's MAC, when usable. */
     char *problem;              /* Why not up, or NULL. */
     char *next_problem;         /* Scratch for evc_run(). */
