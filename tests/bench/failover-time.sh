@@ -870,8 +870,12 @@ sandbox_start () {
         --detach --no-chdir --pidfile=$d/ovs-vswitchd.pid \
         --log-file=$d/ovs-vswitchd.log -vconsole:off \
         --unixctl=$d/vswitchd.ctl 2>/dev/null
-    # Datapath flows must outlive the run and not be limited.
+    # Datapath flows must outlive the run and not be limited.  Ports us,
+    # px and py are EVC "solo"'s alone (see sandbox_configure).
     local args= g
+    for g in us px py; do
+        args="$args -- add-port br0 $g -- set Interface $g type=dummy"
+    done
     for g in $(seq 0 $((groups - 1))); do
         args="$args -- add-port br0 u$g -- set Interface u$g type=dummy"
         args="$args -- add-port br0 pa$g -- set Interface pa$g type=dummy"
@@ -926,6 +930,18 @@ for i in range(1, n + 1):
                         "lanes": ["set", [["named-uuid", "la%d" % i],
                                           ["named-uuid", "lb%d" % i]]]}})
     evcs.append(["named-uuid", "e%d" % i])
+# One more EVC on ports of its own: a link of one circuit among many.
+for lane, port, pref in (("a", "px", 0), ("b", "py", 10)):
+    ops.append({"op": "insert", "table": "Lane", "uuid-name": "ls" + lane,
+                "row": {"name": "solo-" + lane, "port": port, "vlan": 1,
+                        "preference": pref,
+                        "probe": ["map", [["enable", "false"]]]}})
+ops.append({"op": "insert", "table": "EVC", "uuid-name": "solo",
+            "row": {"name": "solo", "bridge": "br0", "uni_port": "us",
+                    "c_vlan": 1, "policy": "manual",
+                    "lanes": ["set", [["named-uuid", "lsa"],
+                                      ["named-uuid", "lsb"]]]}})
+evcs.append(["named-uuid", "solo"])
 ops.append({"op": "mutate", "table": "Dvel_Global", "where": [],
             "mutations": [["evcs", "insert", ["set", evcs]]]})
 s = socket.socket(socket.AF_UNIX)
@@ -973,7 +989,9 @@ EOF
                 sb netdev-dummy/receive u$g $frames >/dev/null
             done
         done
-        test $(dp_flows) -ge $n && return 0
+        printf -v frame '0200000000020200000000018100%04x88b5%092d' 1 0
+        sb netdev-dummy/receive us $frame >/dev/null
+        test $(dp_flows) -gt $n && return 0
     done
     echo "$0: only $(dp_flows) datapath flows for $n EVCs" >&2
     return 1
@@ -989,6 +1007,11 @@ dp_port () {
 # number matching REGEX.
 flows_to () {
     sb dpctl/dump-flows | grep -Ec "actions:.*,($1)\$" || true
+}
+# solo_on PORT: true if EVC solo's datapath flow outputs to datapath port
+# PORT.
+solo_on () {
+    sb dpctl/dump-flows "filter=in_port=$us" | grep "actions:.*,$1\$" >/dev/null
 }
 # e1_on PORT: true if EVC e1's datapath flow outputs to datapath port PORT.
 e1_on () {
@@ -1019,6 +1042,7 @@ revalidation_part () {
             pa=$pa${pa:+|}$(dp_port pa$g); pb=$pb${pb:+|}$(dp_port pb$g)
         done
         local pa0=$(dp_port pa0) pb0=$(dp_port pb0) u0=$(dp_port u0)
+        local us=$(dp_port us) px=$(dp_port px) py=$(dp_port py)
         t0=$(date +%s%N)
         sandbox_configure $n
         local config_s=$(( $(ms_since $t0) / 1000 ))
@@ -1039,6 +1063,27 @@ revalidation_part () {
             }
             local vis=$(ms_since $t0)
             echo "$n,$config_s,lane-set,$run,$cmd,$vis,,$(dump_ms)" >> $csv
+        done
+        # The link of one EVC's active lane goes down, on a port of its
+        # own: that EVC alone moves, while the N others stay.
+        for run in $(seq $REPS); do
+            local from=px to=$py
+            test $((run % 2)) = 0 && { from=py; to=$px; }
+            local log=$bench/sb/ovs-vswitchd.log n0=$(wc -l < $bench/sb/ovs-vswitchd.log)
+            t0=$(date +%s%N)
+            local t0s=$(echo $t0 | sed 's/\(.*\)\(.........\)$/\1.\2/')
+            sb netdev-dummy/set-admin-state $from down >/dev/null
+            local cmd=$(ms_since $t0)
+            wait_until 60 solo_on $to || {
+                echo "$0: solo's datapath flow not on $to after 60 s" >&2
+                return 1
+            }
+            local vis=$(ms_since $t0) last moved
+            last=$(tail -n +$((n0 + 1)) $log | grep '|evc|INFO|solo: lane .* -> ' | tail -1)
+            moved=$(awk -v ts=$(log_epoch "${last%%|*}") -v t0=$t0s \
+                    'BEGIN { printf "%.0f", (ts - t0) * 1000 }')
+            echo "$n,$config_s,link-down-one,$run,$cmd,$vis,$moved,$(dump_ms)" >> $csv
+            sb netdev-dummy/set-admin-state $from up >/dev/null
         done
         # The link of every EVC's active lane goes down: every EVC moves,
         # with dvel refreshing the datapath flows itself (link-down) and
@@ -1084,7 +1129,7 @@ revalidation_part () {
     printf '%6s %-19s %5s %16s %16s %16s %12s\n' evcs event runs command_ms \
         moved_ms visible_ms dump_ms
     for n in $EVCS; do
-        for event in lane-set link-down link-down-norefresh; do
+        for event in lane-set link-down-one link-down link-down-norefresh; do
             local rows=$(awk -F, -v n=$n -v e=$event '$1 == n && $3 == e' $csv)
             local c=$(echo "$rows" | cut -d, -f5 | median_max)
             local v=$(echo "$rows" | cut -d, -f6 | median_max)
@@ -1103,9 +1148,11 @@ revalidation_part () {
     echo "moved_ms: dvel logged its last move; visible_ms: the datapath flows"
     echo "had the new output (polled with dpctl/dump-flows, which itself takes"
     echo "longer as flows grow); dump_ms: the revalidators' last full pass over"
-    echo "the datapath flows (upcall/show).  lane-set moves one EVC, link-down"
-    echo "all of them, with dvel refreshing their datapath flows itself"
-    echo "(link-down) or leaving them to the revalidators (link-down-norefresh)."
+    echo "the datapath flows (upcall/show).  lane-set moves one EVC;"
+    echo "link-down-one one more EVC, on ports of its own, by its active lane's"
+    echo "link; link-down all of them, with dvel refreshing their datapath flows"
+    echo "itself (link-down) or leaving them to the revalidators"
+    echo "(link-down-norefresh)."
     echo "CSV: $csv"
 }
 
