@@ -76,7 +76,10 @@
 #   LANE_DELAY_MS (default 5), KINDS (failures, default "outage
 #   link-down"), LAB_PORTS (the lab's --ports, default
 #   system), LAB_REALTIME (yes: the lab's --realtime, switches and lane
-#   emulators under SCHED_FIFO; default no), STREAM_FIFO (the stream's
+#   emulators under SCHED_FIFO; default no), FAR_INTERVAL (part lab: s2's
+#   own probe interval, in ms; default the same as s1's: s2 answers s1's
+#   probes whatever its own, and the stream goes from h1 to h2, so that
+#   s1's failover is what it times), STREAM_FIFO (the stream's
 #   sender under SCHED_FIFO at this priority; default none: see "sender"
 #   below), STEADY_SECONDS
 #   (default 5), EVCS (default "10 1000 10000"),
@@ -683,10 +686,15 @@ lab_part () {
          "stream: $RATE frames/s; $REPS runs per interval and failure;" \
          "switches and emulators under SCHED_FIFO: $LAB_REALTIME"
     for iv in $INTERVALS; do
+        local sw_iv
         for sw in s1 s2; do
-            dctl $sw --wait set Lane l1 probe_interval=$iv \
-                -- set Lane l2 probe_interval=$iv -- set Lane l3 probe_interval=$iv
+            sw_iv=$iv
+            test $sw = s2 && sw_iv=${FAR_INTERVAL:-$iv}
+            dctl $sw --wait set Lane l1 probe_interval=$sw_iv \
+                -- set Lane l2 probe_interval=$sw_iv -- set Lane l3 probe_interval=$sw_iv
         done
+        test -n "$FAR_INTERVAL" \
+            && echo "s2 probes every $FAR_INTERVAL ms (it answers s1's at any interval)"
         interval_runs $iv || return 1
     done
     dvel-lab.sh --stop --state="$lab_state" --out="$bench/lab" >/dev/null 2>&1
