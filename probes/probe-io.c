@@ -631,7 +631,7 @@ probe_io_bridges_unlock(void)
 static void
 probe_timer_wait_until(int tfd, long long int when)
 {
-    long long int delay = MIN(when, LLONG_MAX - 1) - time_usec();
+    long long int delay = when - time_usec();
 
     if (delay <= 0) {
         poll_immediate_wake();
